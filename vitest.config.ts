@@ -1,0 +1,22 @@
+import { fileURLToPath } from 'node:url';
+import { defineConfig } from 'vitest/config';
+
+const packagesDir = fileURLToPath(new URL('./packages/', import.meta.url));
+
+export default defineConfig({
+  resolve: {
+    // Tests run against the TypeScript sources, so a change is tested without a rebuild.
+    // `@latchkey/x` maps to packages/x/src/index.ts, `@latchkey/x/sub` to packages/x/src/sub.ts.
+    alias: [
+      { find: /^@latchkey\/([a-z-]+)$/, replacement: `${packagesDir}$1/src/index.ts` },
+      { find: /^@latchkey\/([a-z-]+)\/(.+)$/, replacement: `${packagesDir}$1/src/$2.ts` },
+    ],
+  },
+  test: {
+    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    testTimeout: 30_000,
+    hookTimeout: 60_000,
+    pool: 'forks',
+    reporters: ['default'],
+  },
+});
