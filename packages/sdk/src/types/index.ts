@@ -1,0 +1,2 @@
+export type * from './secret.js';
+export type * from './source.js';
