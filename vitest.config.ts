@@ -18,5 +18,12 @@ export default defineConfig({
     hookTimeout: 60_000,
     pool: 'forks',
     reporters: ['default'],
+    // Tests never reach AWS: fixed dummy credentials, a fixed region, and no instance-metadata lookups.
+    env: {
+      AWS_ACCESS_KEY_ID: 'AKIDLATCHKEYTEST',
+      AWS_SECRET_ACCESS_KEY: 'latchkey-test-secret-key',
+      AWS_REGION: 'us-east-1',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    },
   },
 });
