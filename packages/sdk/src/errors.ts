@@ -9,6 +9,8 @@ export interface SecretsErrorDetails {
   readonly upstreamCode?: string;
   /** The HTTP status of the upstream answer, when there was one. */
   readonly httpStatus?: number;
+  /** The upstream's own message (AWS messages never contain secret values); the sidecar passes it through. */
+  readonly upstreamMessage?: string;
   readonly cause?: unknown;
 }
 
@@ -20,6 +22,7 @@ export abstract class SecretsError extends Error {
   readonly secretId: string | undefined;
   readonly upstreamCode: string | undefined;
   readonly httpStatus: number | undefined;
+  readonly upstreamMessage: string | undefined;
 
   constructor(message: string, details: SecretsErrorDetails = {}) {
     super(message, details.cause === undefined ? undefined : { cause: details.cause });
@@ -27,6 +30,7 @@ export abstract class SecretsError extends Error {
     this.secretId = details.secretId;
     this.upstreamCode = details.upstreamCode;
     this.httpStatus = details.httpStatus;
+    this.upstreamMessage = details.upstreamMessage;
   }
 }
 

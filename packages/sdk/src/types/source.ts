@@ -6,6 +6,8 @@ export interface SecretDescription {
   readonly arn: string;
   readonly name: string;
   readonly versionIdsToStages: Readonly<Record<string, readonly string[]>> | undefined;
+  /** When the next scheduled rotation starts, if rotation is on; the cache checks the secret then. */
+  readonly nextRotationDate?: Date;
 }
 
 export interface SecretRequest {

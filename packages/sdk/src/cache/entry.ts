@@ -1,0 +1,93 @@
+import type { SecretsError } from '../errors.js';
+import type { CachedSecret, CacheLookup, SecretValue } from '../types/secret.js';
+import type { SecretRequest } from '../types/source.js';
+
+/** Bytes charged to every entry on top of its value, for the bookkeeping around it (`maxBytes`). */
+const ENTRY_OVERHEAD_BYTES = 256;
+
+/**
+ * The state of one cache key (secret id + versionId + versionStage). Results handed to callers are built once per
+ * version and reused, so a warm hit allocates nothing and returns the same value object every time.
+ */
+export class CacheEntry {
+  readonly key: string;
+  /** The upstream request for this key (no signal: one fetch serves every waiting caller). */
+  readonly request: SecretRequest;
+  /** A versionId without a stage names an immutable version: it is fetched once and never re-checked. */
+  readonly pinned: boolean;
+
+  value: SecretValue | undefined;
+  /** Prebuilt results for `value`. */
+  hit!: CacheLookup;
+  hitPromise!: Promise<CacheLookup>;
+  miss!: CacheLookup;
+  stale!: CacheLookup;
+  cached!: CachedSecret;
+  cachedPromise!: Promise<CachedSecret>;
+  staleCached!: CachedSecret;
+  size = ENTRY_OVERHEAD_BYTES;
+
+  /** From here on a read also starts a background check (refresh-ahead, rotation polling, scheduled rotation). */
+  checkAt = 0;
+  /** From here on the value is not served without asking upstream (except as a stale fallback). */
+  expiresAt = 0;
+  /** The refresh in flight, shared by every caller waiting for this key. */
+  inflight: Promise<CacheLookup> | undefined;
+  /** When the last upstream attempt settled; forced refreshes within `minRefreshInterval` reuse its outcome. */
+  settledAt = Number.NEGATIVE_INFINITY;
+
+  /** The last upstream error, until a success clears it. */
+  error: SecretsError | undefined;
+  failures = 0;
+  /** No upstream call for this key before this time (backoff; for a permanent error, the negative-cache time). */
+  retryAt = 0;
+
+  constructor(key: string, request: SecretRequest) {
+    this.key = key;
+    this.request = request;
+    this.pinned = request.versionId !== undefined && request.versionStage === undefined;
+  }
+
+  /** Sets a new value; a value of the version already held keeps the existing object, so its identity is stable. */
+  setValue(value: SecretValue): boolean {
+    const previous = this.value;
+    if (previous !== undefined && previous.versionId === value.versionId) return false;
+    const stable = freezeValue(value);
+    this.value = stable;
+    this.hit = Object.freeze({ value: stable, status: 'hit' as const });
+    this.hitPromise = Promise.resolve(this.hit);
+    this.miss = Object.freeze({ value: stable, status: 'miss' as const });
+    this.stale = Object.freeze({ value: stable, status: 'stale' as const });
+    this.cached = Object.freeze({ ...stable, stale: false });
+    this.cachedPromise = Promise.resolve(this.cached);
+    this.staleCached = Object.freeze({ ...stable, stale: true });
+    this.size = ENTRY_OVERHEAD_BYTES + valueBytes(stable);
+    return true;
+  }
+
+  clearValue(): void {
+    this.value = undefined;
+    this.size = ENTRY_OVERHEAD_BYTES;
+  }
+}
+
+/** A canonical, frozen copy of a source's value. A `Uint8Array` cannot be frozen, so `binary` is shared: the
+ * cache's getters hand out copies. */
+function freezeValue(value: SecretValue): SecretValue {
+  const base = {
+    arn: value.arn,
+    name: value.name,
+    versionId: value.versionId,
+    versionStages: Object.freeze([...value.versionStages]),
+    createdDate: value.createdDate,
+  };
+  return Object.freeze(
+    value.binary !== undefined && value.string === undefined
+      ? { ...base, binary: value.binary }
+      : { ...base, string: value.string ?? '' },
+  );
+}
+
+function valueBytes(value: SecretValue): number {
+  return value.string !== undefined ? Buffer.byteLength(value.string) : (value.binary?.byteLength ?? 0);
+}

@@ -1,0 +1,610 @@
+import { EventEmitter } from 'node:events';
+import { LRUCache } from 'lru-cache';
+import { type Clock, systemClock, type TimerHandle } from '../clock.js';
+import {
+  InvalidJsonError,
+  InvalidRequestError,
+  SecretsError,
+  UpstreamUnavailableError,
+  WrongSecretTypeError,
+} from '../errors.js';
+import { type JsonValue, parseSecretJson, secretField } from '../json.js';
+import { type Logger, silentLogger } from '../logger.js';
+import { AwsSource } from '../sources/aws/aws-source.js';
+import type { CachedSecret, CacheLookup, GetOptions, SecretValue } from '../types/secret.js';
+import type { BatchItem, SecretRequest, SecretSource } from '../types/source.js';
+import { untilAborted } from './abort.js';
+import { backoffDelay } from './backoff.js';
+import { CacheEntry } from './entry.js';
+import type { ChangeListener, EntryRef, SecretsCacheEvents } from './events.js';
+import { type CacheMetrics, noMetrics, PromCacheMetrics, type UpstreamOperation } from './metrics.js';
+import { type CacheConfig, resolveCacheConfig, type SecretsCacheOptions } from './options.js';
+import { checkVersion, type VersionCheck } from './versions.js';
+
+/** Which version of a secret a call means. Both are part of the cache key. */
+export type VersionOptions = Pick<GetOptions, 'versionId' | 'versionStage'>;
+
+export interface GetJsonOptions<T> extends GetOptions {
+  /** A type guard; a value it rejects is an `InvalidJsonError` (which never quotes the value). */
+  validate?: (value: unknown) => value is T;
+}
+
+export interface PrefetchOptions {
+  readonly signal?: AbortSignal;
+}
+
+/** BatchGetSecretValue takes at most 20 secret ids per call. */
+const BATCH_SIZE = 20;
+
+const ignore = (): void => {};
+
+/** A watched key: its listeners and the timer of its next background check. */
+interface Watch {
+  readonly request: SecretRequest;
+  readonly listeners: Set<ChangeListener>;
+  timer: TimerHandle | undefined;
+}
+
+/**
+ * An in-process cache of Secrets Manager secrets.
+ *
+ * - A miss makes one upstream read per key however many callers wait (single-flight).
+ * - After the (jittered) TTL, a DescribeSecret checks whether the version holding the requested stage moved;
+ *   GetSecretValue runs only when it did. Reads late in the TTL refresh in the background (refresh-ahead).
+ * - While a rotation is in progress the secret is checked every few seconds.
+ * - Transient upstream failures serve the last value (flagged stale) for up to `maxStale`, with jittered
+ *   exponential backoff; permanent failures are reported and remembered for the backoff time.
+ * - Bounded by entries and bytes (LRU).
+ */
+export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
+  readonly #config: CacheConfig;
+  readonly #source: SecretSource;
+  readonly #ownsSource: boolean;
+  readonly #clock: Clock;
+  readonly #random: () => number;
+  readonly #logger: Logger;
+  readonly #metrics: CacheMetrics;
+  readonly #entries: LRUCache<string, CacheEntry>;
+  readonly #watches = new Map<string, Watch>();
+  #closed = false;
+
+  constructor(options: SecretsCacheOptions = {}) {
+    super();
+    this.#config = resolveCacheConfig(options);
+    this.#ownsSource = options.source === undefined;
+    this.#source = options.source ?? new AwsSource();
+    this.#clock = options.clock ?? systemClock;
+    this.#random = options.random ?? Math.random;
+    this.#logger = options.logger ?? silentLogger;
+    const { maxEntries, maxBytes } = this.#config;
+    this.#entries = new LRUCache<string, CacheEntry>(
+      maxBytes === undefined
+        ? { max: maxEntries }
+        : { max: maxEntries, maxSize: maxBytes, sizeCalculation: (entry) => entry.size },
+    );
+    this.#metrics =
+      options.registry === undefined
+        ? noMetrics
+        : new PromCacheMetrics(options.registry, () => this.#entries.size);
+  }
+
+  /** Number of entries held. */
+  get size(): number {
+    return this.#entries.size;
+  }
+
+  /** The secret, with `stale: true` when it is served past its TTL because the upstream is failing. */
+  get(secretId: string, options?: GetOptions): Promise<CachedSecret> {
+    const entry = this.#warm(secretId, options);
+    if (entry !== undefined) {
+      this.#metrics.request('hit');
+      return entry.cachedPromise;
+    }
+    return this.#readSlow(secretId, options).then(([entry, { value, status }]) => {
+      if (value === entry.value) return status === 'stale' ? entry.staleCached : entry.cached;
+      return Object.freeze({ ...value, stale: status === 'stale' }); // the entry moved on meanwhile
+    });
+  }
+
+  /**
+   * The secret and how it was served. `value` is frozen and the same object for every hit of one version, so
+   * derived data can be memoized per value (WeakMap). A warm hit returns an already resolved promise.
+   */
+  lookup(secretId: string, options?: GetOptions): Promise<CacheLookup> {
+    const entry = this.#warm(secretId, options);
+    if (entry !== undefined) {
+      this.#metrics.request('hit');
+      return entry.hitPromise;
+    }
+    return this.#readSlow(secretId, options).then(([, result]) => result);
+  }
+
+  /** A warm value without waiting (undefined when the key is cold or expired). May start a background refresh. */
+  peek(secretId: string, options?: VersionOptions): CachedSecret | undefined {
+    const entry = this.#warm(secretId, options);
+    if (entry !== undefined) {
+      this.#metrics.request('hit');
+      return entry.cached;
+    }
+    const stale = this.#entries.get(this.#keyOf(secretId, options?.versionId, options?.versionStage));
+    if (stale === undefined || !this.#servableStale(stale, this.#clock.now())) return undefined;
+    this.#refreshInBackground(stale, this.#clock.now());
+    this.#metrics.request('stale');
+    return stale.staleCached;
+  }
+
+  /** The secret's string; `WrongSecretTypeError` if it holds binary data. */
+  async getString(secretId: string, options?: GetOptions): Promise<string> {
+    const { value } = await this.lookup(secretId, options);
+    if (value.string === undefined) {
+      throw new WrongSecretTypeError(`Secret '${secretId}' holds binary data, not a string`, { secretId });
+    }
+    return value.string;
+  }
+
+  /** A copy of the secret's binary data; `WrongSecretTypeError` if it holds a string. */
+  async getBinary(secretId: string, options?: GetOptions): Promise<Uint8Array> {
+    const { value } = await this.lookup(secretId, options);
+    if (value.binary === undefined) {
+      throw new WrongSecretTypeError(`Secret '${secretId}' holds a string, not binary data`, { secretId });
+    }
+    return value.binary.slice();
+  }
+
+  /** The secret parsed as JSON (parsed once per version; deeply frozen, shared between callers). */
+  async getJson<T = JsonValue>(secretId: string, options?: GetJsonOptions<T>): Promise<T> {
+    const { value } = await this.lookup(secretId, options);
+    const json: unknown = parseSecretJson(secretId, value);
+    if (options?.validate !== undefined && !options.validate(json)) {
+      throw new InvalidJsonError(`Secret '${secretId}' (version ${value.versionId}) failed validation`, {
+        secretId,
+      });
+    }
+    return json as T;
+  }
+
+  /** One top-level field of a JSON object secret, e.g. `getField(id, 'password')`. */
+  async getField<T extends JsonValue = JsonValue>(
+    secretId: string,
+    field: string,
+    options?: GetOptions,
+  ): Promise<T> {
+    const { value } = await this.lookup(secretId, options);
+    return secretField(secretId, value, field) as T;
+  }
+
+  /**
+   * Reads the secret from upstream now. Coalesced with any read in flight, and at most once per key per
+   * `minRefreshInterval`: within it, the value just fetched is returned. Never sleeps.
+   */
+  refresh(secretId: string, options?: Omit<GetOptions, 'forceRefresh'>): Promise<CachedSecret> {
+    return this.get(secretId, { ...options, forceRefresh: true });
+  }
+
+  /** Drops every cached version of `secretId`, or everything. Reads in flight still complete for their callers. */
+  invalidate(secretId?: string): void {
+    if (secretId === undefined) {
+      this.#entries.clear();
+      return;
+    }
+    const prefix = `${secretId}\0`;
+    for (const key of [...this.#entries.keys()]) {
+      if (key === secretId || key.startsWith(prefix)) this.#entries.delete(key);
+    }
+  }
+
+  /**
+   * Loads secrets (current version) into the cache through BatchGetSecretValue, 20 per call, and reports each one:
+   * a failure of one secret, or of a whole batch call, never fails the others (they are read one by one instead).
+   */
+  async prefetch(secretIds: readonly string[], options?: PrefetchOptions): Promise<BatchItem[]> {
+    const ids = [...new Set(secretIds)];
+    const results = new Map<string, BatchItem>();
+    const batchGet = this.#source.batchGetSecretValue?.bind(this.#source);
+    if (batchGet !== undefined && this.#config.versionStage === 'AWSCURRENT') {
+      const chunks: string[][] = [];
+      for (let i = 0; i < ids.length; i += BATCH_SIZE) chunks.push(ids.slice(i, i + BATCH_SIZE));
+      await Promise.all(
+        chunks.map(async (chunk) => {
+          let items: BatchItem[];
+          try {
+            items = await this.#upstream('BatchGetSecretValue', chunk.join(','), () =>
+              batchGet(chunk, options?.signal),
+            );
+          } catch {
+            return; // already logged and counted; these ids are read one by one below
+          }
+          for (const item of items) {
+            if (item.value !== undefined) {
+              results.set(item.secretId, item);
+              this.#storeBatchValue(item.secretId, item.value);
+            } else if (!isTransient(item.error)) {
+              results.set(item.secretId, item);
+            }
+          }
+        }),
+      );
+    }
+    await Promise.all(
+      ids
+        .filter((id) => !results.has(id))
+        .map(async (secretId) => {
+          try {
+            results.set(secretId, { secretId, value: (await this.lookup(secretId, options)).value });
+          } catch (error) {
+            results.set(secretId, { secretId, error: error as Error });
+          }
+        }),
+    );
+    return secretIds.map((secretId) => results.get(secretId) as BatchItem);
+  }
+
+  /**
+   * Calls `listener(value, previous)` whenever the cached value of the key moves to another version. While a key
+   * has listeners, the cache checks it on its own schedule (TTL, refresh-ahead, rotation polling), without reads.
+   * Returns the function that removes the listener.
+   */
+  onChange(secretId: string, listener: ChangeListener, options?: VersionOptions): () => void {
+    const request = this.#requestOf(secretId, options);
+    const key = this.#keyOf(secretId, request.versionId, request.versionStage);
+    let watch = this.#watches.get(key);
+    if (watch === undefined) {
+      watch = { request, listeners: new Set(), timer: undefined };
+      this.#watches.set(key, watch);
+    }
+    watch.listeners.add(listener);
+    const entry = this.#entries.get(key);
+    if (entry?.value === undefined) {
+      // Load a baseline so that the next version is recognised as a change.
+      this.#revalidate(this.#entryFor(key, request), false).catch(ignore);
+    } else {
+      this.#scheduleWatch(key);
+    }
+    return () => {
+      const current = this.#watches.get(key);
+      if (current === undefined || !current.listeners.delete(listener) || current.listeners.size > 0) return;
+      current.timer?.cancel();
+      this.#watches.delete(key);
+    };
+  }
+
+  /** Stops background checks, drops every entry, unpublishes metrics, and closes the source if the cache made it. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    for (const watch of this.#watches.values()) watch.timer?.cancel();
+    this.#watches.clear();
+    this.#entries.clear();
+    this.#metrics.close();
+    this.removeAllListeners();
+    if (this.#ownsSource) await this.#source.close?.();
+  }
+
+  // ---- reads -------------------------------------------------------------------------------------------------
+
+  /** The entry when it can be served as a hit right now (starting a background check when one is due). */
+  #warm(secretId: string, options: GetOptions | undefined): CacheEntry | undefined {
+    let key = secretId;
+    if (options !== undefined) {
+      if (options.forceRefresh === true) return undefined;
+      key = this.#keyOf(secretId, options.versionId, options.versionStage);
+    }
+    const entry = this.#entries.get(key);
+    if (entry === undefined || entry.value === undefined) return undefined;
+    const now = this.#clock.now();
+    if (now >= entry.checkAt) {
+      if (now >= entry.expiresAt) return undefined;
+      this.#refreshInBackground(entry, now);
+    }
+    return entry;
+  }
+
+  async #readSlow(secretId: string, options: GetOptions | undefined): Promise<[CacheEntry, CacheLookup]> {
+    if (this.#closed) throw new Error('SecretsCache is closed');
+    const request = this.#requestOf(secretId, options);
+    const entry = this.#entryFor(this.#keyOf(secretId, request.versionId, request.versionStage), request);
+    try {
+      const result = await untilAborted(
+        this.#resolve(entry, options?.forceRefresh === true),
+        options?.signal,
+      );
+      this.#metrics.request(result.status);
+      return [entry, result];
+    } catch (error) {
+      this.#metrics.request('miss');
+      throw error;
+    }
+  }
+
+  /** Decides how a read that missed the fast path is served. */
+  #resolve(entry: CacheEntry, force: boolean): Promise<CacheLookup> {
+    const now = this.#clock.now();
+    if (entry.inflight !== undefined) return entry.inflight;
+    if (force) {
+      if (entry.pinned && entry.value !== undefined) return Promise.resolve(entry.hit);
+      if (now - entry.settledAt < this.#config.minRefreshIntervalMs) return this.#lastOutcome(entry, now);
+      return this.#revalidate(entry, true);
+    }
+    if (entry.value !== undefined && now < entry.expiresAt) return Promise.resolve(entry.hit);
+    if (entry.error !== undefined) {
+      if (this.#servableStale(entry, now)) {
+        // Serve the last good value at once; retry in the background when the backoff allows.
+        this.#refreshInBackground(entry, now);
+        return Promise.resolve(entry.stale);
+      }
+      if (now < entry.retryAt) return Promise.reject(entry.error);
+    }
+    return this.#revalidate(entry, false);
+  }
+
+  /** The outcome of the upstream read that just settled (forced refreshes within `minRefreshInterval`). */
+  #lastOutcome(entry: CacheEntry, now: number): Promise<CacheLookup> {
+    if (entry.error === undefined && entry.value !== undefined) return Promise.resolve(entry.hit);
+    if (entry.error !== undefined && entry.value !== undefined && this.#servableStale(entry, now)) {
+      return Promise.resolve(entry.stale);
+    }
+    return Promise.reject(entry.error);
+  }
+
+  #servableStale(entry: CacheEntry, now: number): boolean {
+    return (
+      entry.error !== undefined &&
+      entry.value !== undefined &&
+      now < entry.expiresAt + this.#config.maxStaleMs
+    );
+  }
+
+  #refreshInBackground(entry: CacheEntry, now: number): void {
+    if (entry.inflight !== undefined || this.#closed || (entry.error !== undefined && now < entry.retryAt))
+      return;
+    this.#revalidate(entry, false).catch(ignore);
+  }
+
+  // ---- upstream ----------------------------------------------------------------------------------------------
+
+  /** Starts (or joins) the one upstream read of this key. */
+  #revalidate(entry: CacheEntry, force: boolean): Promise<CacheLookup> {
+    if (entry.inflight !== undefined) return entry.inflight;
+    const inflight = this.#fetch(entry, force).finally(() => {
+      entry.inflight = undefined;
+      entry.settledAt = this.#clock.now();
+      if (this.#watches.has(entry.key)) this.#scheduleWatch(entry.key);
+    });
+    entry.inflight = inflight;
+    return inflight;
+  }
+
+  async #fetch(entry: CacheEntry, force: boolean): Promise<CacheLookup> {
+    const { secretId } = entry.request;
+    const source = this.#source;
+    try {
+      const current = entry.value;
+      if (!force && current !== undefined && this.#config.ttlMs > 0 && source.describeSecret !== undefined) {
+        const startedAt = this.#clock.now();
+        const description = await this.#upstream('DescribeSecret', secretId, () =>
+          source.describeSecret!(secretId),
+        );
+        const check = checkVersion(description, entry.request.versionStage ?? '', current.versionId);
+        const nextRotation = description.nextRotationDate?.getTime();
+        if (check?.unchanged === true) {
+          this.#markVerified(entry, check, nextRotation);
+          this.#emitRefresh(entry, 'DescribeSecret', false, startedAt);
+          return entry.hit;
+        }
+        return await this.#fetchValue(entry, check, nextRotation);
+      }
+      return await this.#fetchValue(entry, undefined, undefined);
+    } catch (error) {
+      return this.#fail(entry, error);
+    }
+  }
+
+  async #fetchValue(
+    entry: CacheEntry,
+    check: VersionCheck | undefined,
+    nextRotation: number | undefined,
+  ): Promise<CacheLookup> {
+    const startedAt = this.#clock.now();
+    const value = await this.#upstream('GetSecretValue', entry.request.secretId, () =>
+      this.#source.getSecretValue(entry.request),
+    );
+    const changed = this.#store(entry, value, check, nextRotation);
+    this.#emitRefresh(entry, 'GetSecretValue', changed, startedAt);
+    return entry.miss;
+  }
+
+  /** Runs one upstream operation with metrics and logging; every failure leaves as a `SecretsError`. */
+  async #upstream<T>(operation: UpstreamOperation, secretId: string, call: () => Promise<T>): Promise<T> {
+    const startedAt = performance.now();
+    try {
+      const result = await call();
+      const seconds = (performance.now() - startedAt) / 1000;
+      this.#metrics.upstream(operation, seconds, undefined);
+      this.#logger.debug({ secretId, operation, durationMs: Math.round(seconds * 1000) }, 'upstream read');
+      return result;
+    } catch (caught) {
+      const error = asSecretsError(caught, secretId);
+      this.#metrics.upstream(operation, (performance.now() - startedAt) / 1000, error);
+      this.#logger.warn({ secretId, operation, err: errorFields(error) }, 'upstream read failed');
+      throw error;
+    }
+  }
+
+  /** Records a failure: back off, then serve stale (transient) or drop the value and report (permanent). */
+  #fail(entry: CacheEntry, caught: unknown): CacheLookup {
+    const error = asSecretsError(caught, entry.request.secretId);
+    const now = this.#clock.now();
+    entry.error = error;
+    entry.failures += 1;
+    entry.retryAt = now + backoffDelay(this.#config.backoff, entry.failures, this.#random);
+    if (!error.transient) entry.clearValue();
+    this.#reindex(entry);
+    const servingStale = this.#servableStale(entry, now);
+    if (this.listenerCount('error') > 0) this.emit('error', { ...this.#ref(entry), error, servingStale });
+    if (!servingStale) throw error;
+    const servedVersionId = (entry.value as SecretValue).versionId;
+    this.#logger.warn(
+      { ...this.#ref(entry), servedVersionId, err: errorFields(error) },
+      'serving stale value',
+    );
+    this.emit('stale', { ...this.#ref(entry), error, servedVersionId });
+    return entry.stale;
+  }
+
+  /** Stores a fetched value; returns whether it replaced another version. */
+  #store(
+    entry: CacheEntry,
+    value: SecretValue,
+    check: VersionCheck | undefined,
+    nextRotation: number | undefined,
+  ): boolean {
+    const previous = entry.value;
+    const replaced = entry.setValue(value) && previous !== undefined;
+    this.#markVerified(entry, check, nextRotation);
+    this.#reindex(entry);
+    if (replaced) {
+      const change = { ...this.#ref(entry), value: entry.value as SecretValue, previous };
+      this.#logger.info(
+        { ...this.#ref(entry), versionId: change.value.versionId, previousVersionId: previous.versionId },
+        'secret changed',
+      );
+      this.emit('change', change);
+      for (const listener of this.#watches.get(entry.key)?.listeners ?? []) {
+        try {
+          listener(change.value, previous);
+        } catch (error) {
+          this.#logger.error({ ...this.#ref(entry), err: errorFields(error) }, 'change listener failed');
+        }
+      }
+    }
+    return replaced;
+  }
+
+  /** The value is current as of now: clear errors and schedule its next check and expiry. */
+  #markVerified(entry: CacheEntry, check: VersionCheck | undefined, nextRotation: number | undefined): void {
+    entry.error = undefined;
+    entry.failures = 0;
+    entry.retryAt = 0;
+    if (entry.pinned) {
+      entry.checkAt = Number.POSITIVE_INFINITY;
+      entry.expiresAt = Number.POSITIVE_INFINITY;
+      return;
+    }
+    const { ttlMs, ttlJitter, refreshAhead, rotationCheckIntervalMs } = this.#config;
+    const now = this.#clock.now();
+    const lifetime = ttlMs * (1 - ttlJitter * this.#random());
+    entry.expiresAt = now + lifetime;
+    let checkAt = now + lifetime * (1 - refreshAhead);
+    if (check?.rotating === true) checkAt = Math.min(checkAt, now + rotationCheckIntervalMs);
+    if (nextRotation !== undefined && nextRotation > now) checkAt = Math.min(checkAt, nextRotation);
+    entry.checkAt = checkAt;
+  }
+
+  #storeBatchValue(secretId: string, value: SecretValue): void {
+    const request = this.#requestOf(secretId, undefined);
+    const entry = this.#entryFor(secretId, request);
+    const changed = this.#store(entry, value, undefined, undefined);
+    this.#emitRefresh(entry, 'BatchGetSecretValue', changed, this.#clock.now());
+  }
+
+  #emitRefresh(entry: CacheEntry, operation: UpstreamOperation, changed: boolean, startedAt: number): void {
+    if (this.listenerCount('refresh') === 0) return;
+    this.emit('refresh', {
+      ...this.#ref(entry),
+      operation,
+      changed,
+      durationMs: this.#clock.now() - startedAt,
+    });
+  }
+
+  // ---- watches -----------------------------------------------------------------------------------------------
+
+  /** Arms the timer of a watched key for its next check (or the end of its backoff). */
+  #scheduleWatch(key: string): void {
+    const watch = this.#watches.get(key);
+    if (watch === undefined || this.#closed) return;
+    watch.timer?.cancel();
+    watch.timer = undefined;
+    const entry = this.#entries.peek(key);
+    const now = this.#clock.now();
+    const dueAt =
+      entry === undefined ? now : entry.error !== undefined ? Math.max(entry.retryAt, now) : entry.checkAt;
+    if (!Number.isFinite(dueAt)) return;
+    // Never poll faster than forced refreshes may go (a TTL of 0 would otherwise spin).
+    const delay = Math.max(dueAt - now, this.#config.minRefreshIntervalMs);
+    watch.timer = this.#clock.schedule(() => {
+      watch.timer = undefined;
+      if (this.#watches.get(key) !== watch) return;
+      this.#revalidate(this.#entryFor(key, watch.request), false).catch(ignore);
+    }, delay);
+  }
+
+  // ---- keys and entries --------------------------------------------------------------------------------------
+
+  #requestOf(secretId: string, options: VersionOptions | undefined): SecretRequest {
+    if (typeof secretId !== 'string' || secretId.length === 0) {
+      throw new InvalidRequestError('A secret id must be a non-empty string');
+    }
+    const versionId = options?.versionId;
+    const versionStage =
+      options?.versionStage ?? (versionId === undefined ? this.#config.versionStage : undefined);
+    return versionId === undefined ? { secretId, versionStage } : { secretId, versionId, versionStage };
+  }
+
+  /** The default version of a secret is keyed by its id alone (the hot path builds no string). */
+  #keyOf(secretId: string, versionId: string | undefined, versionStage: string | undefined): string {
+    const stage = versionStage ?? (versionId === undefined ? this.#config.versionStage : undefined);
+    if (versionId === undefined && stage === this.#config.versionStage) return secretId;
+    return `${secretId}\0${versionId ?? ''}\0${stage ?? ''}`;
+  }
+
+  #entryFor(key: string, request: SecretRequest): CacheEntry {
+    let entry = this.#entries.get(key);
+    if (entry === undefined) {
+      entry = new CacheEntry(key, request);
+      this.#entries.set(key, entry);
+    }
+    return entry;
+  }
+
+  /** Re-inserts an entry whose size changed, so the byte bound holds (lru-cache only re-measures a new object);
+   * an evicted entry stays evicted. */
+  #reindex(entry: CacheEntry): void {
+    if (this.#config.maxBytes !== undefined && this.#entries.peek(entry.key) === entry) {
+      this.#entries.delete(entry.key);
+      this.#entries.set(entry.key, entry);
+    }
+  }
+
+  #ref(entry: CacheEntry): EntryRef {
+    const { secretId, versionId, versionStage } = entry.request;
+    return { secretId, versionId, versionStage };
+  }
+}
+
+function isTransient(error: Error): boolean {
+  return error instanceof SecretsError && error.transient;
+}
+
+/** Errors from a custom source that are not `SecretsError`s count as transient upstream failures. */
+function asSecretsError(error: unknown, secretId: string): SecretsError {
+  if (error instanceof SecretsError) return error;
+  const message = error instanceof Error ? error.message : String(error);
+  return new UpstreamUnavailableError(`Reading secret '${secretId}' failed: ${message}`, 'server', {
+    secretId,
+    cause: error,
+  });
+}
+
+/** What a log line says about an error: codes and the upstream's message, never a value. */
+function errorFields(error: unknown): Record<string, unknown> {
+  if (error instanceof SecretsError) {
+    return {
+      type: error.code,
+      upstreamCode: error.upstreamCode,
+      httpStatus: error.httpStatus,
+      message: error.message,
+    };
+  }
+  return { type: error instanceof Error ? error.name : typeof error };
+}

@@ -1,0 +1,29 @@
+import type { SecretDescription } from '../types/source.js';
+
+export interface VersionCheck {
+  /** The cached version still holds the requested stage. */
+  readonly unchanged: boolean;
+  /** A rotation is in progress: an AWSPENDING version other than the AWSCURRENT one exists. */
+  readonly rotating: boolean;
+}
+
+/** Compares a DescribeSecret answer with the cached version. Without `VersionIdsToStages` nothing can be
+ * concluded, and the caller falls back to GetSecretValue. */
+export function checkVersion(
+  description: SecretDescription,
+  versionStage: string,
+  cachedVersionId: string,
+): VersionCheck | undefined {
+  const stages = description.versionIdsToStages;
+  if (stages === undefined) return undefined;
+  let current: string | undefined;
+  let pending: string | undefined;
+  for (const [versionId, labels] of Object.entries(stages)) {
+    if (labels.includes('AWSCURRENT')) current = versionId;
+    if (labels.includes('AWSPENDING')) pending = versionId;
+  }
+  return {
+    unchanged: stages[cachedVersionId]?.includes(versionStage) === true,
+    rotating: pending !== undefined && pending !== current,
+  };
+}

@@ -1,0 +1,195 @@
+import {
+  BatchGetSecretValueCommand,
+  type BatchGetSecretValueCommandOutput,
+  DescribeSecretCommand,
+  GetSecretValueCommand,
+  SecretsManagerClient,
+  type SecretsManagerClientConfig,
+} from '@aws-sdk/client-secrets-manager';
+import type { STSClientConfig } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { type Duration, durationOption } from '../../duration.js';
+import type { SecretValue } from '../../types/secret.js';
+import type { BatchItem, SecretDescription, SecretRequest, SecretSource } from '../../types/source.js';
+import { mapAwsError } from './errors.js';
+import { addLatchkeyUserAgent } from './user-agent.js';
+
+/** Cross-account access: the source assumes this role through STS and renews the credentials before they expire. */
+export interface AssumeRoleOptions {
+  roleArn: string;
+  /** The external id the role's trust policy requires, if any. */
+  externalId?: string;
+  /** Shows in CloudTrail. Default `latchkey-<timestamp>`. */
+  sessionName?: string;
+  /** Lifetime of each set of temporary credentials (STS allows 15 m to the role's maximum). Default: STS's (1 h). */
+  duration?: Duration;
+  durationMs?: number;
+  /** Configuration of the STS client (region, endpoint, the credentials that assume the role). Default: the
+   * Secrets Manager client's region and credentials, the STS endpoint from the environment
+   * (`AWS_ENDPOINT_URL_STS`, `AWS_ENDPOINT_URL`) or AWS's. */
+  stsClientConfig?: STSClientConfig;
+}
+
+export interface AwsSourceOptions extends Partial<AssumeRoleOptions> {
+  /** A client to use as is (the source adds its user agent; `close()` leaves it open). Excludes `clientConfig`
+   * and `roleArn`. */
+  client?: SecretsManagerClient;
+  /** Configuration of the client the source creates. The SDK already honours `AWS_ENDPOINT_URL_SECRETS_MANAGER`,
+   * `AWS_ENDPOINT_URL`, `AWS_REGION` and the default credential chain. */
+  clientConfig?: SecretsManagerClientConfig;
+}
+
+/** Secrets Manager through the AWS SDK v3 client. */
+export class AwsSource implements SecretSource {
+  readonly client: SecretsManagerClient;
+  readonly #ownsClient: boolean;
+  readonly #clientConfig: SecretsManagerClientConfig;
+  readonly #roles = new Map<string, AwsSource>();
+
+  constructor(options: AwsSourceOptions = {}) {
+    const { client, clientConfig = {}, roleArn } = options;
+    if (client !== undefined && (options.clientConfig !== undefined || roleArn !== undefined)) {
+      throw new TypeError('AwsSource takes either a client or clientConfig/roleArn, not both');
+    }
+    this.#clientConfig = clientConfig;
+    this.#ownsClient = client === undefined;
+    this.client =
+      client ??
+      new SecretsManagerClient(
+        roleArn === undefined
+          ? clientConfig
+          : { ...clientConfig, credentials: roleCredentials({ ...options, roleArn }, clientConfig) },
+      );
+    addLatchkeyUserAgent(this.client);
+  }
+
+  /**
+   * A source reading through an assumed role, with the same client configuration. One client per role: asking
+   * twice for the same role (and external id and session name) returns the same source.
+   */
+  withRole(role: AssumeRoleOptions): AwsSource {
+    const key = JSON.stringify([role.roleArn, role.externalId, role.sessionName]);
+    let source = this.#roles.get(key);
+    if (source === undefined) {
+      source = new AwsSource({ ...role, clientConfig: this.#clientConfig });
+      this.#roles.set(key, source);
+    }
+    return source;
+  }
+
+  async getSecretValue(request: SecretRequest): Promise<SecretValue> {
+    const { secretId, versionId, versionStage, signal } = request;
+    try {
+      const output = await this.client.send(
+        new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId, VersionStage: versionStage }),
+        { abortSignal: signal },
+      );
+      return toSecretValue(output);
+    } catch (error) {
+      throw mapAwsError(error, secretId);
+    }
+  }
+
+  async describeSecret(secretId: string, signal?: AbortSignal): Promise<SecretDescription> {
+    try {
+      const output = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }), {
+        abortSignal: signal,
+      });
+      return {
+        arn: output.ARN ?? '',
+        name: output.Name ?? '',
+        versionIdsToStages: output.VersionIdsToStages,
+        nextRotationDate: output.RotationEnabled === true ? output.NextRotationDate : undefined,
+      };
+    } catch (error) {
+      throw mapAwsError(error, secretId);
+    }
+  }
+
+  /** One BatchGetSecretValue (following `NextToken`) for up to 20 ids; each id comes back as a value or an error.
+   * Ids the answer does not mention are left out, and the caller reads them singly. */
+  async batchGetSecretValue(secretIds: readonly string[], signal?: AbortSignal): Promise<BatchItem[]> {
+    const items: BatchItem[] = [];
+    let nextToken: string | undefined;
+    do {
+      let output: BatchGetSecretValueCommandOutput;
+      try {
+        output = await this.client.send(
+          new BatchGetSecretValueCommand({ SecretIdList: [...secretIds], NextToken: nextToken }),
+          { abortSignal: signal },
+        );
+      } catch (error) {
+        throw mapAwsError(error, undefined);
+      }
+      for (const found of output.SecretValues ?? []) {
+        const value = toSecretValue(found);
+        const secretId = secretIds.find((id) => namesSecret(id, value.arn, value.name));
+        if (secretId !== undefined) items.push({ secretId, value });
+      }
+      for (const failed of output.Errors ?? []) {
+        const secretId = secretIds.find((id) => id === failed.SecretId);
+        if (secretId === undefined) continue;
+        const error = mapAwsError(
+          { name: failed.ErrorCode, message: failed.Message, $metadata: { httpStatusCode: 400 } },
+          secretId,
+        );
+        items.push({ secretId, error });
+      }
+      nextToken = output.NextToken;
+    } while (nextToken !== undefined);
+    return items;
+  }
+
+  /** Closes the clients this source created (not a client it was given). */
+  close(): void {
+    for (const source of this.#roles.values()) source.close();
+    this.#roles.clear();
+    if (this.#ownsClient) this.client.destroy();
+  }
+}
+
+function roleCredentials(role: AssumeRoleOptions, clientConfig: SecretsManagerClientConfig) {
+  const durationMs = durationOption('duration', role.duration, role.durationMs, 0);
+  return fromTemporaryCredentials({
+    params: {
+      RoleArn: role.roleArn,
+      ExternalId: role.externalId,
+      RoleSessionName: role.sessionName ?? `latchkey-${Date.now()}`,
+      DurationSeconds: durationMs === 0 ? undefined : Math.round(durationMs / 1000),
+    },
+    clientConfig:
+      role.stsClientConfig ??
+      ({
+        region: clientConfig.region,
+        credentials: clientConfig.credentials,
+      } as STSClientConfig),
+  });
+}
+
+interface GetSecretValueShape {
+  ARN?: string;
+  Name?: string;
+  VersionId?: string;
+  VersionStages?: string[];
+  CreatedDate?: Date;
+  SecretString?: string;
+  SecretBinary?: Uint8Array;
+}
+
+function toSecretValue(output: GetSecretValueShape): SecretValue {
+  const base = {
+    arn: output.ARN ?? '',
+    name: output.Name ?? '',
+    versionId: output.VersionId ?? '',
+    versionStages: output.VersionStages ?? [],
+    createdDate: output.CreatedDate,
+  };
+  return output.SecretString === undefined && output.SecretBinary !== undefined
+    ? { ...base, binary: output.SecretBinary }
+    : { ...base, string: output.SecretString ?? '' };
+}
+
+/** Whether a requested id (name, full ARN, or ARN without the 6-character random suffix) names this secret. */
+function namesSecret(id: string, arn: string, name: string): boolean {
+  return id === arn || id === name || (arn.startsWith(`${id}-`) && arn.length === id.length + 7);
+}

@@ -1,0 +1,113 @@
+import {
+  AccessDeniedError,
+  DecryptionError,
+  InvalidRequestError,
+  SecretNotFoundError,
+  SecretsError,
+  type SecretsErrorDetails,
+  ThrottledError,
+  UpstreamUnavailableError,
+} from '../../errors.js';
+
+const NOT_FOUND = new Set(['ResourceNotFoundException']);
+const ACCESS_DENIED = new Set([
+  'AccessDeniedException',
+  'AccessDenied',
+  'UnrecognizedClientException',
+  'InvalidSignatureException',
+  'IncompleteSignature',
+  'InvalidClientTokenId',
+  'ExpiredTokenException',
+  'ExpiredToken',
+  'MissingAuthenticationToken',
+  'CredentialsProviderError',
+]);
+const DECRYPTION = new Set(['DecryptionFailure']);
+const THROTTLED = new Set([
+  'ThrottlingException',
+  'Throttling',
+  'TooManyRequestsException',
+  'RequestLimitExceeded',
+  'SlowDown',
+]);
+const SERVER = new Set([
+  'InternalServiceError',
+  'InternalFailure',
+  'InternalServerError',
+  'ServiceUnavailable',
+]);
+const TIMEOUT_CODES = new Set([
+  'ETIMEDOUT',
+  'ESOCKETTIMEDOUT',
+  'UND_ERR_CONNECT_TIMEOUT',
+  'UND_ERR_HEADERS_TIMEOUT',
+]);
+const NETWORK_CODES = new Set([
+  'ECONNRESET',
+  'ECONNREFUSED',
+  'ECONNABORTED',
+  'EPIPE',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'UND_ERR_SOCKET',
+]);
+
+interface AwsLikeError {
+  name?: string;
+  code?: string;
+  message?: string;
+  $fault?: 'client' | 'server';
+  $metadata?: { httpStatusCode?: number };
+}
+
+/**
+ * Maps what the AWS SDK (or a lower layer) threw to a typed error. The upstream's message is kept as
+ * `upstreamMessage` and quoted in the message: AWS error messages describe the request, never a secret value.
+ */
+export function mapAwsError(error: unknown, secretId: string | undefined): SecretsError {
+  if (error instanceof SecretsError) return error;
+  const raw = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
+  const name = raw.name ?? 'Error';
+  const upstreamMessage = raw.message ?? '';
+  const httpStatus = raw.$metadata?.httpStatusCode;
+  const subject = secretId === undefined ? '' : ` (secret '${secretId}')`;
+  const details: SecretsErrorDetails = {
+    secretId,
+    upstreamCode: name,
+    httpStatus,
+    upstreamMessage,
+    cause: error,
+  };
+  const message = `${upstreamMessage || name}${subject}`;
+
+  if (name === 'TimeoutError' || TIMEOUT_CODES.has(raw.code ?? '')) {
+    return new UpstreamUnavailableError(
+      `Secrets Manager timed out${subject}: ${upstreamMessage}`,
+      'timeout',
+      details,
+    );
+  }
+  if (httpStatus === undefined && NETWORK_CODES.has(raw.code ?? '')) {
+    return new UpstreamUnavailableError(
+      `Secrets Manager unreachable${subject}: ${upstreamMessage}`,
+      'network',
+      details,
+    );
+  }
+  if (NOT_FOUND.has(name)) return new SecretNotFoundError(message, details);
+  if (ACCESS_DENIED.has(name)) return new AccessDeniedError(message, details);
+  if (DECRYPTION.has(name)) return new DecryptionError(message, details);
+  if (THROTTLED.has(name) || httpStatus === 429) return new ThrottledError(message, details);
+  if (SERVER.has(name) || raw.$fault === 'server' || (httpStatus !== undefined && httpStatus >= 500)) {
+    return new UpstreamUnavailableError(message, 'server', details);
+  }
+  if (httpStatus !== undefined || raw.$fault === 'client') return new InvalidRequestError(message, details);
+  // No answer from the service at all: a connection that failed in a way not listed above.
+  return new UpstreamUnavailableError(
+    `Secrets Manager unreachable${subject}: ${upstreamMessage || name}`,
+    'network',
+    details,
+  );
+}
