@@ -1,1 +1,7 @@
-export {};
+export { AuditLog, type AuditRecord, type LineSink } from './audit/audit-log.js';
+export { ALLOW_ALL, evaluatePolicy, type PolicyDocument, parsePolicy } from './auth/policy.js';
+export { ConfigError } from './config/errors.js';
+export { type ConfigOverride, loadConfig } from './config/load.js';
+export type { ClientConfig, RenderTemplate, SidecarConfig } from './config/schema.js';
+export { type ReaderDependencies, Sidecar, type SidecarOptions } from './sidecar.js';
+export type { SecretReader, SecretReaderFactory } from './upstream/readers.js';

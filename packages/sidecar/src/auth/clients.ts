@@ -1,0 +1,117 @@
+/**
+ * Who is calling: the SSRF token of the agent (the `default` client, allowed everything, as with the agent) and
+ * the `[[latchkey.clients]]`, each with its own token and policy. A request is identified by the first value of
+ * each configured token header; every token is compared, with no early exit, in constant time.
+ */
+import type { ClientConfig, SidecarConfig, TokenSpec } from '../config/schema.js';
+import { ALLOW_ALL, type PolicyDocument } from './policy.js';
+import { TokenError, TokenSource, type TokenSourceOptions, tokenDigest } from './token.js';
+
+export interface Client {
+  readonly name: string;
+  readonly policy: PolicyDocument;
+  /** The default client is allowed everything; its checks are skipped on the hot path. */
+  readonly allowAll: boolean;
+}
+
+interface RegisteredClient extends Client {
+  readonly token: TokenSource;
+}
+
+export const DEFAULT_CLIENT_NAME = 'default';
+
+/** The agent's rule: the first of `ssrf_env_variables` that is set gives the token. Latchkey skips empty ones
+ * (an empty token would accept an empty header). */
+export function resolveSsrfToken(
+  variables: readonly string[],
+  env: NodeJS.ProcessEnv,
+): TokenSpec | undefined {
+  for (const name of variables) {
+    const value = env[name];
+    if (value !== undefined && value !== '') return { kind: 'env', name };
+  }
+  return undefined;
+}
+
+export function missingSsrfTokenMessage(variables: readonly string[]): string {
+  return `Could not read SSRF token variable(s) [${variables.join(', ')}]: set one of them to the token (or to file://<path> of a file holding it)`;
+}
+
+export class ClientRegistry {
+  private readonly clients: RegisteredClient[];
+
+  private constructor(clients: RegisteredClient[]) {
+    this.clients = clients;
+  }
+
+  /** Build the registry; throws TokenError when no token can be read (the caller exits 1). */
+  static fromConfig(
+    config: SidecarConfig,
+    options: Omit<TokenSourceOptions, 'graceMs' | 'pollIntervalMs'>,
+  ): ClientRegistry {
+    const tokenOptions: TokenSourceOptions = {
+      ...options,
+      graceMs: config.latchkey.tokenGraceSeconds * 1000,
+      pollIntervalMs: config.latchkey.tokenReloadIntervalMs,
+    };
+    const env = options.env ?? process.env;
+    const ssrf = resolveSsrfToken(config.ssrfEnvVariables, env);
+    if (ssrf === undefined && config.latchkey.clients.length === 0) {
+      throw new TokenError(missingSsrfTokenMessage(config.ssrfEnvVariables));
+    }
+    const registered: RegisteredClient[] = [];
+    try {
+      if (ssrf !== undefined) {
+        registered.push({
+          name: DEFAULT_CLIENT_NAME,
+          policy: ALLOW_ALL,
+          allowAll: true,
+          token: new TokenSource(ssrf, tokenOptions),
+        });
+      }
+      for (const client of config.latchkey.clients)
+        registered.push(ClientRegistry.register(client, tokenOptions));
+    } catch (error) {
+      for (const client of registered) client.token.close();
+      throw error;
+    }
+    return new ClientRegistry(registered);
+  }
+
+  private static register(client: ClientConfig, options: TokenSourceOptions): RegisteredClient {
+    try {
+      return {
+        name: client.name,
+        policy: client.policy,
+        allowAll: false,
+        token: new TokenSource(client.token, options),
+      };
+    } catch (error) {
+      throw new TokenError(`client ${client.name}: ${(error as Error).message}`);
+    }
+  }
+
+  /** The client whose token one of `presented` is, if any. */
+  identify(presented: readonly string[]): Client | undefined {
+    let found: Client | undefined;
+    for (const value of presented) {
+      const digest = tokenDigest(value);
+      for (const client of this.clients) {
+        if (client.token.matches(digest) && found === undefined) found = client;
+      }
+    }
+    return found;
+  }
+
+  get names(): string[] {
+    return this.clients.map((client) => client.name);
+  }
+
+  reload(): void {
+    for (const client of this.clients) client.token.reload();
+  }
+
+  close(): void {
+    for (const client of this.clients) client.token.close();
+  }
+}

@@ -1,0 +1,122 @@
+/**
+ * One accepted token and where it comes from (a literal, an environment variable, or a file). Tokens are kept and
+ * compared as SHA-256 digests with `timingSafeEqual`, so the comparison takes the same time whatever the input.
+ * A file token is watched (stat polling, which also sees Kubernetes' symlink swaps) and re-read on change; the
+ * previous token stays valid for a grace period so clients that read the old file keep working during rotation.
+ */
+import { createHash, timingSafeEqual } from 'node:crypto';
+import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import type { TokenSpec } from '../config/schema.js';
+
+export function tokenDigest(token: string): Buffer {
+  return createHash('sha256').update(token, 'utf8').digest();
+}
+
+export class TokenError extends Error {
+  readonly code = 'TokenError';
+  constructor(message: string) {
+    super(message);
+    this.name = 'TokenError';
+  }
+}
+
+function readTokenFile(path: string): string {
+  let text: string;
+  try {
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    throw new TokenError(
+      `Could not read the token file ${path}: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
+    );
+  }
+  const token = text.trim();
+  if (token === '') throw new TokenError(`The token file ${path} is empty`);
+  return token;
+}
+
+export function readToken(spec: TokenSpec, env: NodeJS.ProcessEnv = process.env): string {
+  switch (spec.kind) {
+    case 'literal':
+      if (spec.value.startsWith('file://')) return readTokenFile(spec.value.slice('file://'.length));
+      if (spec.value === '') throw new TokenError('The token is empty');
+      return spec.value;
+    case 'file':
+      return readTokenFile(spec.path);
+    case 'env': {
+      const value = env[spec.name];
+      if (value === undefined || value === '')
+        throw new TokenError(`The environment variable ${spec.name} is not set`);
+      return value.startsWith('file://') ? readTokenFile(value.slice('file://'.length)) : value;
+    }
+  }
+}
+
+export interface TokenSourceOptions {
+  /** How long a replaced token is still accepted. */
+  readonly graceMs: number;
+  /** How often a token file is checked for changes. */
+  readonly pollIntervalMs: number;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly onReload?: (outcome: { changed: boolean; error?: Error }) => void;
+  readonly now?: () => number;
+}
+
+export class TokenSource {
+  readonly spec: TokenSpec;
+  private digest: Buffer;
+  private previous: { digest: Buffer; until: number } | undefined;
+  private readonly watchedPath: string | undefined;
+  private readonly listener: (() => void) | undefined;
+  private readonly options: TokenSourceOptions;
+  private readonly now: () => number;
+
+  constructor(spec: TokenSpec, options: TokenSourceOptions) {
+    this.spec = spec;
+    this.options = options;
+    this.now = options.now ?? Date.now;
+    this.digest = tokenDigest(readToken(spec, options.env));
+    this.watchedPath = this.filePath();
+    if (this.watchedPath !== undefined) {
+      this.listener = () => this.reload();
+      watchFile(this.watchedPath, { interval: options.pollIntervalMs, persistent: false }, this.listener);
+    }
+  }
+
+  /** The file behind this token, if any. */
+  private filePath(): string | undefined {
+    if (this.spec.kind === 'file') return this.spec.path;
+    const value =
+      this.spec.kind === 'literal'
+        ? this.spec.value
+        : (this.options.env?.[this.spec.name] ?? process.env[this.spec.name]);
+    return value?.startsWith('file://') ? value.slice('file://'.length) : undefined;
+  }
+
+  /** Does `candidate` (a digest) match the current token, or the previous one within its grace period? */
+  matches(candidate: Buffer): boolean {
+    const current = timingSafeEqual(candidate, this.digest);
+    const previous = this.previous !== undefined && timingSafeEqual(candidate, this.previous.digest);
+    return current || (previous && this.now() < (this.previous?.until ?? 0));
+  }
+
+  /** Re-read the token (on a file change, or SIGHUP). A failed read keeps the last good token. */
+  reload(): void {
+    let next: Buffer;
+    try {
+      next = tokenDigest(readToken(this.spec, this.options.env));
+    } catch (error) {
+      this.options.onReload?.({ changed: false, error: error as Error });
+      return;
+    }
+    const changed = !timingSafeEqual(next, this.digest);
+    if (changed) {
+      this.previous = { digest: this.digest, until: this.now() + this.options.graceMs };
+      this.digest = next;
+    }
+    this.options.onReload?.({ changed });
+  }
+
+  close(): void {
+    if (this.watchedPath !== undefined && this.listener) unwatchFile(this.watchedPath, this.listener);
+  }
+}

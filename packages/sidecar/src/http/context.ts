@@ -1,0 +1,29 @@
+import type { AuditLog } from '../audit/audit-log.js';
+import type { ClientRegistry } from '../auth/clients.js';
+import type { Logger } from '../logger.js';
+import type { SidecarMetrics } from '../metrics.js';
+import type { SecretBodyRenderer } from '../render/secret-body.js';
+import type { SecretReaders } from '../upstream/readers.js';
+import type { ConnectionTracker } from './connections.js';
+
+export interface Readiness {
+  readonly ready: boolean;
+  readonly detail: Record<string, unknown>;
+}
+
+/** What request handling reads. Fields that SIGHUP reloads (`clients`, `logger` level) are swapped in place. */
+export interface HandlerContext {
+  maxConn: number;
+  pathPrefix: string;
+  /** Lower-cased names of the headers that carry a token. */
+  tokenHeaders: ReadonlySet<string>;
+  clients: ClientRegistry;
+  readers: SecretReaders;
+  renderer: SecretBodyRenderer;
+  metrics: SidecarMetrics;
+  audit: AuditLog | undefined;
+  logger: Logger;
+  connections: ConnectionTracker;
+  readiness(): Readiness;
+  closing: boolean;
+}

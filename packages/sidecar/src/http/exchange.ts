@@ -1,0 +1,128 @@
+/** One request and its answer: the reply helpers, and on completion the metric, the audit line and the debug
+ * log line. The audit record is assembled here from fields the handlers set; none of them can hold a value. */
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AuditRecord } from '../audit/audit-log.js';
+import type { Client } from '../auth/clients.js';
+import type { RouteName } from '../metrics.js';
+import { type ErrorReply, errorReply, jsonError } from '../render/error-body.js';
+import type { HandlerContext } from './context.js';
+
+const TEXT = 'text/plain; charset=utf-8';
+const JSON_TYPE = 'application/json';
+
+export class Exchange {
+  readonly ctx: HandlerContext;
+  readonly req: IncomingMessage;
+  readonly res: ServerResponse;
+  readonly id: string;
+  readonly started: number;
+  route: RouteName = 'unknown';
+  client: Client | undefined;
+  secretId: string | readonly string[] | undefined;
+  versionStage: string | undefined;
+  versionId: string | undefined;
+  roleArn: string | undefined;
+  decision: AuditRecord['decision'] = 'reject';
+  cache: AuditRecord['cache'];
+  errorType: string | undefined;
+
+  constructor(ctx: HandlerContext, req: IncomingMessage, res: ServerResponse, id: string) {
+    this.ctx = ctx;
+    this.req = req;
+    this.res = res;
+    this.id = id;
+    this.started = performance.now();
+  }
+
+  text(status: number, body: string): void {
+    this.send(status, TEXT, Buffer.from(body, 'utf8'));
+  }
+
+  json(status: number, body: Buffer, cache?: AuditRecord['cache']): void {
+    this.cache = cache;
+    this.send(status, JSON_TYPE, body, cache);
+  }
+
+  /** An upstream or internal error, in the agent's JSON error shape. */
+  fail(error: unknown): void {
+    const reply = errorReply(error);
+    if (reply.status === 500) this.ctx.logger.error({ err: error, reqId: this.id }, 'request failed');
+    this.errorReply(reply);
+  }
+
+  errorReply(reply: ErrorReply): void {
+    this.errorType = reply.type;
+    this.send(reply.status, JSON_TYPE, reply.body);
+  }
+
+  /** A policy refusal: 403 AccessDeniedException, before (or instead of) any upstream call. */
+  deny(action: string, resource: string): void {
+    this.decision = 'deny';
+    const name = this.client?.name ?? 'unknown';
+    this.errorReply(
+      jsonError(
+        403,
+        'AccessDeniedException',
+        `Client ${name} is not authorized to perform ${action} on resource ${resource}`,
+      ),
+    );
+  }
+
+  send(status: number, type: string, body: Buffer, cache?: string): void {
+    const res = this.res;
+    if (res.headersSent || res.destroyed) {
+      this.finish(status);
+      return;
+    }
+    if (this.ctx.closing) res.shouldKeepAlive = false;
+    const headers: Record<string, string | number> = {
+      'content-type': type,
+      'content-length': body.length,
+      'cache-control': 'no-store',
+      'x-request-id': this.id,
+    };
+    if (cache !== undefined) headers['x-cache'] = cache;
+    res.writeHead(status, headers);
+    res.end(body);
+    this.finish(status);
+  }
+
+  private finish(status: number): void {
+    const ctx = this.ctx;
+    const seconds = (performance.now() - this.started) / 1000;
+    ctx.metrics.request(this.route, status, seconds);
+    const probe = this.route === 'ping' || this.route === 'ready' || this.route === 'metrics';
+    if (ctx.audit !== undefined && !probe) {
+      ctx.audit.write({
+        time: new Date().toISOString(),
+        request_id: this.id,
+        client: this.client?.name ?? null,
+        route: this.route,
+        method: this.req.method ?? '',
+        secret_id: this.secretId,
+        version_stage: this.versionStage,
+        version_id: this.versionId,
+        role_arn: this.roleArn,
+        decision: this.decision,
+        status,
+        cache: this.cache,
+        error: this.errorType,
+        latency_ms: Math.round(seconds * 1e6) / 1000,
+      });
+    }
+    if (ctx.logger.isLevelEnabled('debug')) {
+      ctx.logger.debug(
+        {
+          reqId: this.id,
+          route: this.route,
+          status,
+          client: this.client?.name,
+          secretId: this.secretId,
+          cache: this.cache,
+          ms: seconds * 1000,
+        },
+        'request',
+      );
+    }
+  }
+}

@@ -1,0 +1,75 @@
+/**
+ * `GET /secretsmanager/batch?secretId=a&secretId=b` (Latchkey only): up to 20 secrets through the cache's
+ * BatchGetSecretValue prefetch. The body mirrors the BatchGetSecretValue API: `SecretValues` (each in the agent's
+ * single-secret shape) and `Errors` (`SecretId`, `ErrorCode`, `Message`), so one failure does not fail the rest.
+ * Each secret needs both secretsmanager:BatchGetSecretValue and secretsmanager:GetSecretValue, as in AWS.
+ */
+import type { SecretValue } from '@latchkey/sdk';
+import type { Client } from '../../auth/clients.js';
+import { evaluatePolicy, type SecretAction } from '../../auth/policy.js';
+import { classifyError } from '../../render/error-body.js';
+import { secretBodyObject } from '../../render/secret-body.js';
+import type { Exchange } from '../exchange.js';
+import type { BatchQuery } from '../params.js';
+
+const ACTIONS: readonly SecretAction[] = [
+  'secretsmanager:BatchGetSecretValue',
+  'secretsmanager:GetSecretValue',
+];
+
+interface BatchError {
+  readonly SecretId: string;
+  readonly ErrorCode: string;
+  readonly Message: string;
+}
+
+function denied(client: Client, candidates: readonly string[]): SecretAction | undefined {
+  if (client.allowAll) return undefined;
+  return ACTIONS.find((action) => evaluatePolicy(client.policy, action, candidates) !== 'allow');
+}
+
+function deniedError(client: Client, secretId: string, action: SecretAction): BatchError {
+  return {
+    SecretId: secretId,
+    ErrorCode: 'AccessDeniedException',
+    Message: `Client ${client.name} is not authorized to perform ${action} on resource ${secretId}`,
+  };
+}
+
+export function handleBatch(exchange: Exchange, query: BatchQuery): void {
+  const client = exchange.client!;
+  exchange.secretId = query.secretIds;
+  exchange.roleArn = query.roleArn;
+  const errors: BatchError[] = [];
+  const allowed: string[] = [];
+  for (const secretId of query.secretIds) {
+    const action = denied(client, [secretId]);
+    if (action === undefined) allowed.push(secretId);
+    else errors.push(deniedError(client, secretId, action));
+  }
+  exchange.decision = allowed.length > 0 ? 'allow' : 'deny';
+  const { ctx } = exchange;
+  const fetched =
+    allowed.length === 0 ? Promise.resolve([]) : ctx.readers.forRole(query.roleArn).prefetch(allowed);
+  fetched.then(
+    (items) => {
+      const values: SecretValue[] = [];
+      for (const item of items) {
+        if (item.value === undefined) {
+          const shape = classifyError(item.error);
+          errors.push({ SecretId: item.secretId, ErrorCode: shape.type, Message: shape.message ?? '' });
+          continue;
+        }
+        const action = denied(client, [item.value.arn, item.value.name]);
+        if (action === undefined) values.push(item.value);
+        else errors.push(deniedError(client, item.secretId, action));
+      }
+      const body = {
+        SecretValues: values.map((value) => secretBodyObject(value, ctx.renderer.format)),
+        Errors: errors,
+      };
+      exchange.json(200, Buffer.from(JSON.stringify(body), 'utf8'));
+    },
+    (error: unknown) => exchange.fail(error),
+  );
+}

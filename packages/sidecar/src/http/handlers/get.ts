@@ -1,0 +1,38 @@
+/** `GET /secretsmanager/get?secretId=…` and `GET <prefix><id>`: policy, then the cache, then the prepared body. */
+import { evaluatePolicy } from '../../auth/policy.js';
+import type { Exchange } from '../exchange.js';
+import type { SecretQuery } from '../params.js';
+
+const ACTION = 'secretsmanager:GetSecretValue';
+
+export function handleGet(exchange: Exchange, query: SecretQuery): void {
+  exchange.secretId = query.secretId;
+  exchange.versionId = query.versionId;
+  exchange.versionStage = query.versionStage;
+  exchange.roleArn = query.roleArn;
+  const client = exchange.client!;
+  // Checked against the id as asked before going upstream, and against the real ARN and name after.
+  if (!client.allowAll && evaluatePolicy(client.policy, ACTION, [query.secretId]) !== 'allow') {
+    exchange.deny(ACTION, query.secretId);
+    return;
+  }
+  exchange.decision = 'allow';
+  const { ctx } = exchange;
+  ctx.readers
+    .forRole(query.roleArn)
+    .lookup(query.secretId, {
+      versionId: query.versionId,
+      versionStage: query.versionStage,
+      forceRefresh: query.refreshNow,
+    })
+    .then(
+      ({ value, status }) => {
+        if (!client.allowAll && evaluatePolicy(client.policy, ACTION, [value.arn, value.name]) !== 'allow') {
+          exchange.deny(ACTION, value.arn);
+        } else {
+          exchange.json(200, ctx.renderer.render(value), status);
+        }
+      },
+      (error: unknown) => exchange.fail(error),
+    );
+}

@@ -1,0 +1,49 @@
+/**
+ * Structured JSON logs (pino). Secret values are kept out by construction: nothing logs a SecretValue, and errors
+ * go through a serializer that keeps only their type, code and message (SDK errors never hold values; their
+ * `cause`, which may carry raw upstream responses, is dropped). Redaction of value-shaped fields is a second net.
+ */
+import pino, { type DestinationStream, type Logger } from 'pino';
+import type { LogLevel } from './config/schema.js';
+
+export type { Logger };
+
+export interface LoggerOptions {
+  readonly level: LogLevel;
+  /** A file path, or undefined for stderr. */
+  readonly file?: string;
+  readonly destination?: DestinationStream;
+}
+
+function serializeError(error: unknown): Record<string, unknown> {
+  if (!(error instanceof Error)) return { message: String(error) };
+  const { upstreamCode, httpStatus, secretId, code } = error as unknown as Record<string, unknown>;
+  return { type: error.name, message: error.message, code, upstreamCode, httpStatus, secretId };
+}
+
+export function createLogger(options: LoggerOptions): Logger {
+  const destination =
+    options.destination ??
+    pino.destination({ dest: options.file ?? 2, sync: false, mkdir: options.file !== undefined });
+  return pino(
+    {
+      level: options.level === 'none' ? 'silent' : options.level,
+      base: { service: 'latchkey-sidecar' },
+      serializers: { err: serializeError, error: serializeError },
+      redact: {
+        paths: [
+          'SecretString',
+          'SecretBinary',
+          '*.SecretString',
+          '*.SecretBinary',
+          'value',
+          '*.value',
+          'token',
+          '*.token',
+        ],
+        censor: '[redacted]',
+      },
+    },
+    destination,
+  );
+}

@@ -1,0 +1,201 @@
+/**
+ * The sidecar process: tokens and clients, the caches, the listeners, prefetch and readiness, reload and graceful
+ * shutdown. `Sidecar.start` is what `latchkey serve` and `latchkey dev` run, and what tests start in-process.
+ */
+import type { Registry } from 'prom-client';
+import { AuditLog, type LineSink } from './audit/audit-log.js';
+import { ClientRegistry } from './auth/clients.js';
+import type { SidecarConfig } from './config/schema.js';
+import { ConnectionTracker } from './http/connections.js';
+import type { HandlerContext } from './http/context.js';
+import { closeListeners, type Listener, type ListenerAddress, openListeners } from './http/listeners.js';
+import { createRequestHandler } from './http/router.js';
+import { createLogger, type Logger } from './logger.js';
+import { SidecarMetrics } from './metrics.js';
+import { SecretBodyRenderer } from './render/secret-body.js';
+import { Prefetcher } from './upstream/prefetch.js';
+import { type SecretReaderFactory, SecretReaders } from './upstream/readers.js';
+
+export interface ReaderDependencies {
+  readonly registry: Registry;
+  readonly logger: Logger;
+}
+
+export interface SidecarOptions {
+  readonly config: SidecarConfig;
+  /** Builds the cache for the sidecar's credentials (roleArn undefined) and for each assumed role. */
+  readonly readers: (config: SidecarConfig, deps: ReaderDependencies) => SecretReaderFactory;
+  readonly env?: NodeJS.ProcessEnv;
+  readonly logger?: Logger;
+  /** Where audit lines go instead of `[latchkey.audit] path` (tests). */
+  readonly auditSink?: LineSink;
+}
+
+/** Settings a reload cannot change: they need a restart. */
+const RESTART_KEYS = [
+  'httpPort',
+  'pathPrefix',
+  'region',
+  'cacheSize',
+  'ttlSeconds',
+  'maxRoles',
+  'ssrfHeaders',
+] as const;
+
+export class Sidecar {
+  readonly listeners: readonly Listener[];
+  readonly logger: Logger;
+  readonly metrics: SidecarMetrics;
+  private config: SidecarConfig;
+  private readonly ctx: HandlerContext;
+  private readonly prefetcher: Prefetcher;
+  private readonly env: NodeJS.ProcessEnv;
+  private closed: Promise<void> | undefined;
+
+  private constructor(
+    config: SidecarConfig,
+    ctx: HandlerContext,
+    listeners: Listener[],
+    prefetcher: Prefetcher,
+    env: NodeJS.ProcessEnv,
+  ) {
+    this.config = config;
+    this.ctx = ctx;
+    this.listeners = listeners;
+    this.logger = ctx.logger;
+    this.metrics = ctx.metrics;
+    this.prefetcher = prefetcher;
+    this.env = env;
+  }
+
+  static async start(options: SidecarOptions): Promise<Sidecar> {
+    const { config } = options;
+    const env = options.env ?? process.env;
+    const logger =
+      options.logger ??
+      createLogger({ level: config.logLevel, file: config.logToFile ? config.latchkey.logFile : undefined });
+    const onReload = tokenReloadLogger(logger);
+    const clients = ClientRegistry.fromConfig(config, { env, onReload });
+    const connections = new ConnectionTracker();
+    const metrics = new SidecarMetrics(() => connections.count);
+    let readers: SecretReaders | undefined;
+    let audit: AuditLog | undefined;
+    try {
+      readers = new SecretReaders(
+        options.readers(config, { registry: metrics.registry, logger }),
+        config.maxRoles,
+      );
+      audit = options.auditSink
+        ? new AuditLog(options.auditSink)
+        : config.latchkey.audit.enabled
+          ? AuditLog.open(config.latchkey.audit.path)
+          : undefined;
+      const prefetcher = new Prefetcher(readers.primary, config.latchkey.prefetch, logger);
+      const ctx: HandlerContext = {
+        maxConn: config.maxConn,
+        pathPrefix: config.pathPrefix,
+        tokenHeaders: new Set(config.ssrfHeaders.map((name) => name.toLowerCase())),
+        clients,
+        readers,
+        renderer: new SecretBodyRenderer(config.latchkey.createdDate),
+        metrics,
+        audit,
+        logger,
+        connections,
+        closing: false,
+        readiness: () => {
+          const status = prefetcher.status;
+          return { ready: status.done && !ctx.closing, detail: { prefetch: status } };
+        },
+      };
+      const listeners = await openListeners({
+        bind: config.latchkey.bind,
+        port: config.httpPort,
+        unixSocket: config.latchkey.unixSocket,
+        unixSocketMode: config.latchkey.unixSocketMode,
+        maxSockets: config.maxConn + 64,
+        handler: createRequestHandler(ctx),
+        connections,
+        onSkipped: (address, error) => logger.warn({ address, err: error }, 'address not available; skipped'),
+      }).catch((error: unknown) => {
+        prefetcher.stop();
+        throw error;
+      });
+      const sidecar = new Sidecar(config, ctx, listeners, prefetcher, env);
+      logger.info(
+        { addresses: sidecar.addresses, clients: clients.names, prefetch: config.latchkey.prefetch.length },
+        'listening',
+      );
+      return sidecar;
+    } catch (error) {
+      clients.close();
+      audit?.close();
+      await readers?.close();
+      throw error;
+    }
+  }
+
+  get addresses(): ListenerAddress[] {
+    return this.listeners.map((listener) => listener.address);
+  }
+
+  /** The first TCP address as a base URL, e.g. `http://127.0.0.1:2773`. */
+  get url(): string {
+    const tcp = this.addresses.find((address) => address.kind === 'tcp');
+    if (tcp === undefined || tcp.kind !== 'tcp') throw new Error('the sidecar has no TCP listener');
+    return `http://${tcp.host.includes(':') ? `[${tcp.host}]` : tcp.host}:${tcp.port}`;
+  }
+
+  /** Resolves when the prefetch list has been loaded (or has failed permanently). */
+  get prefetched(): Promise<void> {
+    return this.prefetcher.finished;
+  }
+
+  /**
+   * SIGHUP: re-read every token, and with a new configuration, replace the clients and their policies and the log
+   * level. Settings that need new sockets or caches are reported, not applied.
+   */
+  reload(next?: SidecarConfig): void {
+    if (next === undefined) {
+      this.ctx.clients.reload();
+      this.logger.info('tokens reloaded');
+      return;
+    }
+    const clients = ClientRegistry.fromConfig(next, {
+      env: this.env,
+      onReload: tokenReloadLogger(this.logger),
+    });
+    const previous = this.ctx.clients;
+    this.ctx.clients = clients;
+    previous.close();
+    this.logger.level = next.logLevel === 'none' ? 'silent' : next.logLevel;
+    const ignored = RESTART_KEYS.filter(
+      (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
+    );
+    if (ignored.length > 0) this.logger.warn({ keys: ignored }, 'these settings change only on restart');
+    this.config = next;
+    this.logger.info({ clients: clients.names }, 'configuration reloaded');
+  }
+
+  /** Graceful shutdown: not ready, stop accepting, finish in-flight requests (up to the shutdown timeout). */
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      this.ctx.closing = true;
+      this.prefetcher.stop();
+      await closeListeners(this.listeners, this.config.latchkey.shutdownTimeoutSeconds * 1000);
+      this.ctx.clients.close();
+      await this.ctx.readers.close();
+      this.ctx.audit?.close();
+      this.logger.info('stopped');
+      this.logger.flush?.();
+    })();
+    return this.closed;
+  }
+}
+
+function tokenReloadLogger(logger: Logger): (outcome: { changed: boolean; error?: Error }) => void {
+  return ({ changed, error }) => {
+    if (error) logger.warn({ err: error }, 'token reload failed; keeping the previous token');
+    else if (changed) logger.info('token changed; the previous token stays valid for the grace period');
+  };
+}

@@ -1,0 +1,53 @@
+/**
+ * The caches behind the sidecar: one SecretsCache for the sidecar's own credentials, and one per `roleArn`
+ * (cross-account reads), created on first use and bounded: past `maxRoles`, the least recently used role's cache
+ * is closed and dropped.
+ */
+import type { BatchItem, CacheLookup, GetOptions } from '@latchkey/sdk';
+import { LRUCache } from 'lru-cache';
+
+/** What the sidecar needs of a SecretsCache. */
+export interface SecretReader {
+  lookup(secretId: string, options?: GetOptions): Promise<CacheLookup>;
+  prefetch(secretIds: readonly string[]): Promise<BatchItem[]>;
+  close(): unknown;
+}
+
+export type SecretReaderFactory = (roleArn: string | undefined) => SecretReader;
+
+export class SecretReaders {
+  readonly primary: SecretReader;
+  private readonly roles: LRUCache<string, SecretReader>;
+  private readonly factory: SecretReaderFactory;
+
+  constructor(factory: SecretReaderFactory, maxRoles: number) {
+    this.factory = factory;
+    this.primary = factory(undefined);
+    this.roles = new LRUCache<string, SecretReader>({
+      max: maxRoles,
+      dispose: (reader) => {
+        void Promise.resolve(reader.close()).catch(() => undefined);
+      },
+    });
+  }
+
+  forRole(roleArn: string | undefined): SecretReader {
+    if (roleArn === undefined) return this.primary;
+    let reader = this.roles.get(roleArn);
+    if (reader === undefined) {
+      reader = this.factory(roleArn);
+      this.roles.set(roleArn, reader);
+    }
+    return reader;
+  }
+
+  get roleCount(): number {
+    return this.roles.size;
+  }
+
+  async close(): Promise<void> {
+    const readers = [this.primary, ...this.roles.values()];
+    this.roles.clear();
+    await Promise.allSettled(readers.map(async (reader) => reader.close()));
+  }
+}
