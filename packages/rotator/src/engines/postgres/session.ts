@@ -20,6 +20,7 @@ import {
   grantMembershipStatement,
   probeTableStatement,
   READABLE_TABLE_QUERY,
+  setLoginPasswordStatement,
   setPasswordStatement,
 } from './statements.js';
 
@@ -96,7 +97,7 @@ class PostgresSession implements EngineSession {
         }
         await this.change('set-default-role', actAsGroupStatement(clone.username, source.username));
       }
-      await this.change('set-password', setPasswordStatement(clone.username, verifier));
+      await this.change('set-password', setLoginPasswordStatement(clone.username, verifier));
       await this.query('commit', 'COMMIT');
     } catch (error) {
       await this.client.query('ROLLBACK').catch(() => undefined);

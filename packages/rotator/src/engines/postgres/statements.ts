@@ -5,6 +5,11 @@ import { escapeIdentifier, escapeLiteral } from 'pg';
  * node-postgres's escapeIdentifier/escapeLiteral. The password is only ever sent as its verifier.
  */
 export function setPasswordStatement(role: string, verifier: string): string {
+  return `ALTER ROLE ${escapeIdentifier(role)} PASSWORD ${escapeLiteral(verifier)}`;
+}
+
+/** The master's form: also (re)enables LOGIN, which a role may lack when it existed before the clone. */
+export function setLoginPasswordStatement(role: string, verifier: string): string {
   return `ALTER ROLE ${escapeIdentifier(role)} WITH LOGIN PASSWORD ${escapeLiteral(verifier)}`;
 }
 
