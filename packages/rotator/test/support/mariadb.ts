@@ -9,7 +9,7 @@ export interface MariadbFixture {
   /** A unique name with the given prefix. */
   name(prefix: string): string;
   createUser(username: string, host: string, password: string): Promise<void>;
-  exec(sql: string, values?: unknown[]): Promise<void>;
+  exec(sql: string, values?: (string | number)[]): Promise<void>;
   /** True when the credentials log in (from 127.0.0.1). */
   canLogin(username: string, password: string, database?: string): Promise<boolean>;
   cleanup(): Promise<void>;

@@ -18,7 +18,7 @@ export async function postgresFixture(): Promise<PostgresFixture> {
   const cluster = await startPostgresCluster({ logStatements: true });
   const suffix = randomBytes(3).toString('hex');
   let counter = 0;
-  const connect = async (user: string, password: string, database = cluster.database) => {
+  const connect = async (user: string, password: string, database: string = cluster.database) => {
     const client = new pg.Client({ host: cluster.host, port: cluster.port, user, password, database });
     client.on('error', () => undefined);
     await client.connect();
