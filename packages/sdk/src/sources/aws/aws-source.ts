@@ -11,7 +11,7 @@ import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { type Duration, durationOption } from '../../duration.js';
 import type { SecretValue } from '../../types/secret.js';
 import type { BatchItem, SecretDescription, SecretRequest, SecretSource } from '../../types/source.js';
-import { mapAwsError } from './errors.js';
+import { mapUpstreamError } from '../upstream-error.js';
 import { addLatchkeyUserAgent } from './user-agent.js';
 
 /** Cross-account access: the source assumes this role through STS and renews the credentials before they expire. */
@@ -86,7 +86,7 @@ export class AwsSource implements SecretSource {
       );
       return toSecretValue(output);
     } catch (error) {
-      throw mapAwsError(error, secretId);
+      throw mapUpstreamError(error, secretId);
     }
   }
 
@@ -102,7 +102,7 @@ export class AwsSource implements SecretSource {
         nextRotationDate: output.RotationEnabled === true ? output.NextRotationDate : undefined,
       };
     } catch (error) {
-      throw mapAwsError(error, secretId);
+      throw mapUpstreamError(error, secretId);
     }
   }
 
@@ -119,7 +119,7 @@ export class AwsSource implements SecretSource {
           { abortSignal: signal },
         );
       } catch (error) {
-        throw mapAwsError(error, undefined);
+        throw mapUpstreamError(error, undefined);
       }
       for (const found of output.SecretValues ?? []) {
         const value = toSecretValue(found);
@@ -129,7 +129,7 @@ export class AwsSource implements SecretSource {
       for (const failed of output.Errors ?? []) {
         const secretId = secretIds.find((id) => id === failed.SecretId);
         if (secretId === undefined) continue;
-        const error = mapAwsError(
+        const error = mapUpstreamError(
           { name: failed.ErrorCode, message: failed.Message, $metadata: { httpStatusCode: 400 } },
           secretId,
         );

@@ -7,7 +7,7 @@ import {
   type SecretsErrorDetails,
   ThrottledError,
   UpstreamUnavailableError,
-} from '../../errors.js';
+} from '../errors.js';
 
 const NOT_FOUND = new Set(['ResourceNotFoundException']);
 const ACCESS_DENIED = new Set([
@@ -36,12 +36,16 @@ const SERVER = new Set([
   'InternalServerError',
   'ServiceUnavailable',
 ]);
+const TIMEOUT_NAMES = new Set(['TimeoutError', 'RequestTimeout', 'RequestTimeoutException']);
 const TIMEOUT_CODES = new Set([
   'ETIMEDOUT',
   'ESOCKETTIMEDOUT',
   'UND_ERR_CONNECT_TIMEOUT',
   'UND_ERR_HEADERS_TIMEOUT',
+  'UND_ERR_BODY_TIMEOUT',
 ]);
+/** What the AWS agent (and ours) answers with when Secrets Manager could not be reached. */
+const NETWORK_NAMES = new Set(['ConnectionError']);
 const NETWORK_CODES = new Set([
   'ECONNRESET',
   'ECONNREFUSED',
@@ -63,10 +67,11 @@ interface AwsLikeError {
 }
 
 /**
- * Maps what the AWS SDK (or a lower layer) threw to a typed error. The upstream's message is kept as
+ * Maps what the AWS SDK, an agent's error answer (`{"__type", "message"}` + status), or a lower layer threw to a
+ * typed error. The upstream's message is kept as
  * `upstreamMessage` and quoted in the message: AWS error messages describe the request, never a secret value.
  */
-export function mapAwsError(error: unknown, secretId: string | undefined): SecretsError {
+export function mapUpstreamError(error: unknown, secretId: string | undefined): SecretsError {
   if (error instanceof SecretsError) return error;
   const raw = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
   const name = raw.name ?? 'Error';
@@ -82,14 +87,14 @@ export function mapAwsError(error: unknown, secretId: string | undefined): Secre
   };
   const message = `${upstreamMessage || name}${subject}`;
 
-  if (name === 'TimeoutError' || TIMEOUT_CODES.has(raw.code ?? '')) {
+  if (TIMEOUT_NAMES.has(name) || TIMEOUT_CODES.has(raw.code ?? '')) {
     return new UpstreamUnavailableError(
       `Secrets Manager timed out${subject}: ${upstreamMessage}`,
       'timeout',
       details,
     );
   }
-  if (httpStatus === undefined && NETWORK_CODES.has(raw.code ?? '')) {
+  if (NETWORK_NAMES.has(name) || (httpStatus === undefined && NETWORK_CODES.has(raw.code ?? ''))) {
     return new UpstreamUnavailableError(
       `Secrets Manager unreachable${subject}: ${upstreamMessage}`,
       'network',
