@@ -1,1 +1,15 @@
-export {};
+export type { RequestLogEntry } from './call-log.js';
+export {
+  type ClientConfig,
+  Emulator,
+  type EmulatorOptions,
+  type RotationController,
+  startEmulator,
+} from './emulator.js';
+export { DataFileError } from './errors.js';
+export type { ActiveFault, FaultKind, FaultSpec } from './faults.js';
+export { FAULT_KINDS, FaultSpecError } from './faults.js';
+export type { RotationEvent, RotationHandler, RotationOutcome, RotationStep } from './rotation/runner.js';
+export type { SeedSecret } from './seed.js';
+export { readSeedFile } from './seed.js';
+export type { RoleSettings } from './sts/sts.js';

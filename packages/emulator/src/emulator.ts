@@ -1,0 +1,188 @@
+import type { Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { CallLog, type RequestLogEntry } from './call-log.js';
+import { FaultInjector } from './faults.js';
+import { DataFileWriter, loadDataFile } from './persistence.js';
+import { type RotationHandler, type RotationOutcome, RotationRunner } from './rotation/runner.js';
+import type { SecretsManagerContext } from './secretsmanager/context.js';
+import { AWSCURRENT, AWSPENDING, findVersion } from './secretsmanager/model.js';
+import { nextRotation } from './secretsmanager/schedule.js';
+import { detachStage } from './secretsmanager/stages.js';
+import { SecretStore } from './secretsmanager/store.js';
+import { applySeed, type SeedSecret } from './seed.js';
+import { createAdminRoutes } from './server/admin.js';
+import { createEmulatorServer } from './server/http-server.js';
+import { type RoleSettings, StsService } from './sts/sts.js';
+
+export interface EmulatorOptions {
+  /** Default 127.0.0.1. */
+  host?: string;
+  /** Default 0 (any free port); the CLI defaults to 4566. */
+  port?: number;
+  /** Default us-east-1. */
+  region?: string;
+  /** Twelve digits; default 000000000000. */
+  accountId?: string;
+  /** Keep state in this JSON file across restarts (atomic writes). In memory when absent. */
+  dataFile?: string;
+  /** Secrets to create at start-up unless they exist. */
+  seed?: SeedSecret[];
+  /** The clock for dates, deletion windows and credential expiry (ms since the epoch). Default Date.now. */
+  now?: () => number;
+  /** Larger request bodies are refused with 413. Default 1 MiB. */
+  maxBodyBytes?: number;
+  /** How many recent requests `requestLog` keeps. Default 10,000. */
+  requestLogLimit?: number;
+  /** A rotation step that takes longer fails. Default 5 minutes. */
+  rotationStepTimeoutMs?: number;
+}
+
+/** Pass to `new SecretsManagerClient(emu.clientConfig)` or `new STSClient(...)`. */
+export interface ClientConfig {
+  endpoint: string;
+  region: string;
+  credentials: { accessKeyId: string; secretAccessKey: string };
+}
+
+/** Plugs rotation functions in and observes rotations. */
+export interface RotationController {
+  /** Registers a rotation function under a Lambda ARN: an in-process handler or an http(s) URL. */
+  register(lambdaArn: string, target: RotationHandler | string | URL): void;
+  unregister(lambdaArn: string): void;
+  /** Resolves when the secret (name or ARN) has no rotation running, with the outcome of its latest rotation. */
+  whenIdle(secretId: string): Promise<RotationOutcome | undefined>;
+}
+
+const DEFAULT_CREDENTIALS = {
+  accessKeyId: 'AKIDLATCHKEYEMULATOR',
+  secretAccessKey: 'latchkey-emulator-secret-key',
+};
+
+export class Emulator {
+  readonly endpoint: string;
+  readonly clientConfig: ClientConfig;
+  readonly faults: FaultInjector;
+  readonly rotation: RotationController;
+  /** STS settings: e.g. `emu.sts.configureRole(roleArn, { externalId: 'x' })`. */
+  readonly sts: { configureRole(roleArn: string, settings: RoleSettings): void };
+
+  /** @internal Use startEmulator(). */
+  constructor(
+    private readonly server: Server,
+    readonly region: string,
+    readonly accountId: string,
+    private readonly callLog: CallLog,
+    faults: FaultInjector,
+    rotation: RotationController,
+    sts: StsService,
+    private readonly flush: () => Promise<void>,
+  ) {
+    const { address, port } = server.address() as AddressInfo;
+    const host = address.includes(':') ? `[${address}]` : address;
+    this.endpoint = `http://${host}:${port}`;
+    this.clientConfig = { endpoint: this.endpoint, region, credentials: { ...DEFAULT_CREDENTIALS } };
+    this.faults = faults;
+    this.rotation = rotation;
+    this.sts = { configureRole: (roleArn, settings) => sts.configureRole(roleArn, settings) };
+  }
+
+  /** Calls of one operation since start or resetCalls(); without an argument, every operation's count. */
+  calls(): Record<string, number>;
+  calls(operation: string): number;
+  calls(operation?: string): number | Record<string, number> {
+    return operation === undefined ? this.callLog.calls() : this.callLog.calls(operation);
+  }
+
+  /** Resets the counters and the request log. */
+  resetCalls(): void {
+    this.callLog.reset();
+  }
+
+  /** Recent requests, oldest first: operation, caller's access key and principal, SecretId, status, error. */
+  get requestLog(): readonly RequestLogEntry[] {
+    return this.callLog.entries;
+  }
+
+  /** Stops listening, drops open connections and finishes pending data-file writes. */
+  async close(): Promise<void> {
+    await new Promise<void>((resolve, reject) => {
+      this.server.close((error) => (error ? reject(error) : resolve()));
+      this.server.closeAllConnections();
+    });
+    await this.flush();
+  }
+}
+
+export async function startEmulator(options: EmulatorOptions = {}): Promise<Emulator> {
+  const region = options.region ?? 'us-east-1';
+  const accountId = options.accountId ?? '000000000000';
+  if (!/^\d{12}$/.test(accountId)) throw new TypeError(`accountId must be twelve digits; got ${accountId}.`);
+  if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
+    throw new TypeError(`region ${region} is not an AWS region name.`);
+  const now = options.now ?? Date.now;
+  const store = new SecretStore({ partition: 'aws', region, accountId }, now);
+
+  let writer: DataFileWriter | undefined;
+  if (options.dataFile) {
+    for (const secret of (await loadDataFile(options.dataFile, region, accountId)) ?? [])
+      store.insert(secret);
+    writer = new DataFileWriter(options.dataFile, () => store.all(), { region, accountId });
+  }
+  const persist = () => writer?.save() ?? Promise.resolve();
+
+  const runner = new RotationRunner(async (secretArn, versionId) => {
+    const secret = store.lookup(secretArn);
+    const version = secret && findVersion(secret, versionId);
+    if (!secret || !version) return `Secret ${secretArn} or its version ${versionId} no longer exists.`;
+    if (!version.stages.includes(AWSCURRENT)) {
+      return `finishSecret completed, but version ${versionId} of ${secret.name} is not AWSCURRENT.`;
+    }
+    // The service, not the function, takes AWSPENDING off the new current version once rotation succeeds.
+    detachStage(version, AWSPENDING);
+    secret.lastRotatedAt = now();
+    secret.nextRotationAt = nextRotation(secret.rotationRules, secret.lastRotatedAt);
+    store.markChanged();
+    await persist();
+    return undefined;
+  }, options.rotationStepTimeoutMs ?? 300_000);
+
+  const context: SecretsManagerContext = { store, now, rotation: runner };
+  if (options.seed) {
+    const revision = store.revision;
+    applySeed(context, options.seed);
+    if (store.revision !== revision) await persist();
+  }
+  const arnOf = (secretId: string) => store.lookup(secretId)?.arn ?? secretId;
+  const rotation: RotationController = {
+    register: (lambdaArn, target) => runner.register(lambdaArn, target),
+    unregister: (lambdaArn) => runner.unregister(lambdaArn),
+    whenIdle: (secretId) => runner.whenIdle(arnOf(secretId)),
+  };
+
+  const callLog = new CallLog(options.requestLogLimit ?? 10_000);
+  const faults = new FaultInjector();
+  const sts = new StsService(accountId, now);
+  const server = createEmulatorServer({
+    secretsManager: context,
+    sts,
+    faults,
+    callLog,
+    persist,
+    maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
+    admin: createAdminRoutes({
+      callLog,
+      faults,
+      registerRotationUrl: (lambdaArn, url) => runner.register(lambdaArn, url),
+      unregisterRotation: (lambdaArn) => runner.unregister(lambdaArn),
+      whenRotationIdle: (secretId) => rotation.whenIdle(secretId),
+    }),
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port ?? 0, options.host ?? '127.0.0.1', () => {
+      server.off('error', reject);
+      resolve();
+    });
+  });
+  return new Emulator(server, region, accountId, callLog, faults, rotation, sts, persist);
+}

@@ -1,0 +1,131 @@
+import { randomBytes } from 'node:crypto';
+import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { basename, dirname, join } from 'node:path';
+import { DataFileError } from './errors.js';
+import type { Secret } from './secretsmanager/model.js';
+
+/**
+ * The data file: the secrets of one emulator as JSON. Writes are atomic (a temporary file in the same directory,
+ * fsync, rename, fsync of the directory), so a crash leaves either the old state or the new one. Concurrent save
+ * requests coalesce: at most one write runs, and one more follows it when something changed meanwhile.
+ */
+
+const FORMAT = 'latchkey-emulator';
+const VERSION = 1;
+
+interface DataFile {
+  format: typeof FORMAT;
+  version: typeof VERSION;
+  account: { region: string; accountId: string };
+  secrets: Secret[];
+}
+
+function isSecret(value: unknown): value is Secret {
+  const secret = value as Secret;
+  return (
+    typeof secret === 'object' &&
+    secret !== null &&
+    typeof secret.arn === 'string' &&
+    typeof secret.name === 'string' &&
+    typeof secret.createdAt === 'number' &&
+    Array.isArray(secret.tags) &&
+    Array.isArray(secret.versions) &&
+    secret.versions.every(
+      (version) =>
+        typeof version?.id === 'string' &&
+        Array.isArray(version.stages) &&
+        typeof version.createdAt === 'number',
+    )
+  );
+}
+
+/** Reads the data file; undefined when it does not exist yet. Anything unreadable is a DataFileError. */
+export async function loadDataFile(
+  path: string,
+  region: string,
+  accountId: string,
+): Promise<Secret[] | undefined> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
+    throw new DataFileError(path, (error as Error).message);
+  }
+  let data: DataFile;
+  try {
+    data = JSON.parse(text);
+  } catch (error) {
+    throw new DataFileError(path, `not valid JSON (${(error as Error).message})`);
+  }
+  if (data?.format !== FORMAT || data.version !== VERSION || !Array.isArray(data.secrets)) {
+    throw new DataFileError(path, `not a ${FORMAT} version ${VERSION} data file`);
+  }
+  const invalid = data.secrets.findIndex((secret) => !isSecret(secret));
+  if (invalid >= 0) throw new DataFileError(path, `secret #${invalid + 1} is malformed`);
+  if (data.account?.region !== region || data.account?.accountId !== accountId) {
+    throw new DataFileError(
+      path,
+      `it holds secrets of account ${data.account?.accountId} in ${data.account?.region}, not ${accountId} in ${region}`,
+    );
+  }
+  return data.secrets;
+}
+
+export class DataFileWriter {
+  private writing: Promise<void> | undefined;
+  private queued: Promise<void> | undefined;
+
+  constructor(
+    readonly path: string,
+    private readonly snapshot: () => DataFile['secrets'],
+    private readonly account: DataFile['account'],
+  ) {}
+
+  /** Resolves once a write that began after this call has completed, so the caller's change is on disk. */
+  save(): Promise<void> {
+    if (!this.writing) {
+      this.writing = this.write().finally(() => {
+        this.writing = undefined;
+      });
+      return this.writing;
+    }
+    this.queued ??= this.writing
+      .catch(() => undefined)
+      .then(() => {
+        this.queued = undefined;
+        return this.save();
+      });
+    return this.queued;
+  }
+
+  private async write(): Promise<void> {
+    const data: DataFile = {
+      format: FORMAT,
+      version: VERSION,
+      account: this.account,
+      secrets: this.snapshot(),
+    };
+    const dir = dirname(this.path);
+    const temp = join(dir, `.${basename(this.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const file = await open(temp, 'w', 0o600);
+    try {
+      await file.writeFile(JSON.stringify(data));
+      await file.sync();
+    } catch (error) {
+      await file.close();
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
+    await file.close();
+    await rename(temp, this.path);
+    const directory = await open(dir, 'r');
+    try {
+      await directory.sync();
+    } catch {
+      // Some file systems cannot fsync a directory; the rename is still atomic there.
+    } finally {
+      await directory.close();
+    }
+  }
+}

@@ -1,0 +1,198 @@
+import { randomUUID } from 'node:crypto';
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as sleep } from 'node:timers/promises';
+import type { CallLog } from '../call-log.js';
+import { AwsError } from '../errors.js';
+import type { FaultDecision, FaultInjector } from '../faults.js';
+import type { SecretsManagerContext } from '../secretsmanager/context.js';
+import { parseJsonBody } from '../secretsmanager/input.js';
+import { secretsManagerOperations, unsupportedOperations } from '../secretsmanager/operations.js';
+import type { Principal, StsService } from '../sts/sts.js';
+import { BodyTooLargeError, readBody } from './body.js';
+import { requestCredentials } from './credentials.js';
+import { json11, type Protocol, query } from './protocols.js';
+
+export interface ServerDependencies {
+  secretsManager: SecretsManagerContext;
+  sts: StsService;
+  faults: FaultInjector;
+  callLog: CallLog;
+  /** Writes the data file after a request changed the store (a no-op in memory mode). */
+  persist(): Promise<void>;
+  /** Serves `/_latchkey/...`. */
+  admin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
+  maxBodyBytes: number;
+}
+
+const TARGET_PREFIX = 'secretsmanager.';
+
+/** A request for one AWS operation, whatever its protocol. */
+interface OperationCall {
+  protocol: Protocol;
+  operation: string;
+  secretId?: string;
+  /** Runs the operation for the identified caller; undefined result means the operation is unknown. */
+  execute(caller: Principal): object;
+}
+
+function faultError(decision: FaultDecision): AwsError | undefined {
+  if (decision.failure === 'throttling') return new AwsError('ThrottlingException', 'Rate exceeded');
+  if (decision.failure === 'internal-error') {
+    return new AwsError(
+      'InternalServiceError',
+      'An error occurred on the server side (injected fault).',
+      500,
+    );
+  }
+  return undefined;
+}
+
+export function createEmulatorServer(deps: ServerDependencies): Server {
+  const { secretsManager, sts, faults, callLog } = deps;
+
+  async function serve(req: IncomingMessage, res: ServerResponse, call: OperationCall): Promise<void> {
+    const requestId = randomUUID();
+    const credentials = requestCredentials(req);
+    callLog.count(call.operation);
+    const decision = faults.decide(call.operation);
+    if (decision.latencyMs > 0) await sleep(decision.latencyMs);
+    const entry = {
+      time: new Date(),
+      service: call.protocol.service,
+      operation: call.operation,
+      accessKeyId: credentials.accessKeyId,
+      secretId: call.secretId,
+    };
+    if (decision.failure === 'connection-reset') {
+      req.socket.destroy();
+      callLog.record({ ...entry, status: 0, errorType: 'ConnectionReset' });
+      return;
+    }
+    let principalArn: string | undefined;
+    try {
+      const injected = faultError(decision);
+      if (injected) throw injected;
+      const caller = sts.identify(credentials.accessKeyId, credentials.sessionToken);
+      principalArn = caller.arn;
+      const revision = secretsManager.store.revision;
+      const result = call.execute(caller);
+      if (secretsManager.store.revision !== revision) await deps.persist();
+      call.protocol.writeResult(res, call.operation, result, requestId);
+      callLog.record({ ...entry, principalArn, status: 200 });
+    } catch (thrown) {
+      const error =
+        thrown instanceof AwsError
+          ? thrown
+          : new AwsError('InternalServiceError', `The emulator failed: ${(thrown as Error)?.message}`, 500);
+      if (!(thrown instanceof AwsError)) console.error('latchkey-emulator: internal error', thrown);
+      call.protocol.writeError(res, error, requestId);
+      callLog.record({ ...entry, principalArn, status: error.status, errorType: error.type });
+    }
+  }
+
+  function secretsManagerCall(target: string, body: Buffer): OperationCall {
+    const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
+    let input: ReturnType<typeof parseJsonBody> | undefined;
+    let parseError: unknown;
+    try {
+      input = parseJsonBody(body);
+    } catch (error) {
+      parseError = error;
+    }
+    let secretId: string | undefined;
+    try {
+      secretId =
+        input?.string('SecretId') ?? (operation === 'CreateSecret' ? input?.string('Name') : undefined);
+    } catch {
+      // A SecretId of the wrong type is reported by the operation itself.
+    }
+    return {
+      protocol: json11,
+      operation,
+      secretId,
+      execute() {
+        const handler = target.startsWith(TARGET_PREFIX) ? secretsManagerOperations[operation] : undefined;
+        if (!handler) {
+          if (unsupportedOperations.includes(operation)) {
+            throw new AwsError(
+              'InvalidRequestException',
+              `The Latchkey emulator does not support ${operation} (replication).`,
+            );
+          }
+          throw new AwsError('UnknownOperationException', `Unknown operation ${target}.`);
+        }
+        if (parseError) throw parseError;
+        return handler(input!, secretsManager);
+      },
+    };
+  }
+
+  function stsCall(body: Buffer): OperationCall {
+    const params = new URLSearchParams(body.toString('utf8'));
+    const operation = params.get('Action') ?? '';
+    return {
+      protocol: query,
+      operation: operation || 'UnknownAction',
+      execute(caller) {
+        if (params.get('Version') !== '2011-06-15') {
+          throw new AwsError(
+            'InvalidAction',
+            `Could not find operation ${operation} for version ${params.get('Version')}`,
+          );
+        }
+        if (operation === 'GetCallerIdentity') return sts.getCallerIdentity(caller);
+        if (operation === 'AssumeRole') return sts.assumeRole(params, caller);
+        throw new AwsError('InvalidAction', `Could not find operation ${operation} for version 2011-06-15`);
+      },
+    };
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
+    const url = new URL(req.url ?? '/', 'http://emulator');
+    if (url.pathname.startsWith('/_latchkey/')) return deps.admin(req, res, url);
+    let body: Buffer;
+    try {
+      body = await readBody(req, deps.maxBodyBytes);
+    } catch (error) {
+      if (!(error instanceof BodyTooLargeError)) throw error;
+      res.setHeader('connection', 'close');
+      json11.writeError(
+        res,
+        new AwsError('RequestEntityTooLargeException', error.message, 413),
+        randomUUID(),
+      );
+      return;
+    }
+    const target = req.headers['x-amz-target'];
+    const contentType = req.headers['content-type'] ?? '';
+    if (typeof target === 'string') return serve(req, res, secretsManagerCall(target, body));
+    if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) {
+      return serve(req, res, stsCall(body));
+    }
+    const error =
+      req.method === 'POST'
+        ? new AwsError(
+            'UnknownOperationException',
+            'The request has no X-Amz-Target header and is not an STS query.',
+          )
+        : new AwsError(
+            'UnknownOperationException',
+            `No AWS operation at ${req.method} ${url.pathname}; POST / with X-Amz-Target.`,
+            404,
+          );
+    json11.writeError(res, error, randomUUID());
+  }
+
+  return createServer((req, res) => {
+    handle(req, res).catch((error: unknown) => {
+      console.error('latchkey-emulator: request failed', error);
+      if (res.headersSent) res.destroy();
+      else
+        json11.writeError(
+          res,
+          new AwsError('InternalServiceError', 'The emulator failed.', 500),
+          randomUUID(),
+        );
+    });
+  });
+}

@@ -1,0 +1,94 @@
+import { randomUUID } from 'node:crypto';
+import {
+  DescribeSecretCommand,
+  GetRandomPasswordCommand,
+  GetSecretValueCommand,
+  PutSecretValueCommand,
+  SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
+} from '@aws-sdk/client-secrets-manager';
+import { STSClient } from '@aws-sdk/client-sts';
+import type { Emulator, RotationEvent, RotationHandler } from '../src/index.js';
+
+/** Test helpers: SDK clients pointed at an emulator, and unique names so test files never collide. */
+
+export function smClient(
+  emu: Emulator,
+  overrides: Partial<ConstructorParameters<typeof SecretsManagerClient>[0]> = {},
+) {
+  return new SecretsManagerClient({ ...emu.clientConfig, maxAttempts: 1, ...overrides });
+}
+
+export function stsClient(
+  emu: Emulator,
+  overrides: Partial<ConstructorParameters<typeof STSClient>[0]> = {},
+) {
+  return new STSClient({ ...emu.clientConfig, maxAttempts: 1, ...overrides });
+}
+
+export const uniqueName = (prefix = 'test') => `${prefix}/${randomUUID().slice(0, 8)}`;
+
+/** Awaits a promise expected to reject; returns the error so the test can assert on its name and message. */
+export async function failure(
+  promise: Promise<unknown>,
+): Promise<Error & { $metadata?: { httpStatusCode?: number } }> {
+  try {
+    await promise;
+  } catch (error) {
+    return error as Error;
+  }
+  throw new Error('expected the call to fail, and it succeeded');
+}
+
+/**
+ * A rotation function written the way AWS's template writes one (preamble checks, createSecret with
+ * GetRandomPassword + PutSecretValue AWSPENDING, finishSecret moving AWSCURRENT with RemoveFromVersionId), calling
+ * the emulator only through the SDK. `onStep` lets a test fail a step or observe events.
+ */
+export function templateRotationFunction(
+  sm: SecretsManagerClient,
+  onStep: (event: RotationEvent) => void | Promise<void> = () => {},
+): RotationHandler {
+  return async (event) => {
+    await onStep(event);
+    const { SecretId, ClientRequestToken: token, Step } = event;
+    const metadata = await sm.send(new DescribeSecretCommand({ SecretId }));
+    if (!metadata.RotationEnabled) throw new Error(`Secret ${SecretId} is not enabled for rotation`);
+    const stages = metadata.VersionIdsToStages?.[token];
+    if (!stages) throw new Error(`Secret version ${token} has no stage for rotation of secret ${SecretId}.`);
+    if (stages.includes('AWSCURRENT')) return;
+    if (!stages.includes('AWSPENDING'))
+      throw new Error(`Secret version ${token} not set as AWSPENDING for rotation.`);
+    if (Step === 'createSecret') {
+      try {
+        await sm.send(new GetSecretValueCommand({ SecretId, VersionId: token, VersionStage: 'AWSPENDING' }));
+      } catch (error) {
+        if ((error as Error).name !== 'ResourceNotFoundException') throw error;
+        const { RandomPassword } = await sm.send(
+          new GetRandomPasswordCommand({ ExcludeCharacters: '/@"\'\\' }),
+        );
+        await sm.send(
+          new PutSecretValueCommand({
+            SecretId,
+            ClientRequestToken: token,
+            SecretString: JSON.stringify({ password: RandomPassword }),
+            VersionStages: ['AWSPENDING'],
+            RotationToken: event.RotationToken,
+          }),
+        );
+      }
+    } else if (Step === 'finishSecret') {
+      const current = Object.entries(metadata.VersionIdsToStages ?? {}).find(([, s]) =>
+        s.includes('AWSCURRENT'),
+      )?.[0];
+      await sm.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId,
+          VersionStage: 'AWSCURRENT',
+          MoveToVersionId: token,
+          RemoveFromVersionId: current,
+        }),
+      );
+    }
+  };
+}
