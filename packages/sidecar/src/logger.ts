@@ -16,9 +16,12 @@ export interface LoggerOptions {
 }
 
 function serializeError(error: unknown): Record<string, unknown> {
-  if (!(error instanceof Error)) return { message: String(error) };
-  const { upstreamCode, httpStatus, secretId, code } = error as unknown as Record<string, unknown>;
-  return { type: error.name, message: error.message, code, upstreamCode, httpStatus, secretId };
+  if (typeof error !== 'object' || error === null) return { message: String(error) };
+  const { name, message, upstreamCode, httpStatus, secretId, code, reason } = error as Record<
+    string,
+    unknown
+  >;
+  return { type: name, message, code, upstreamCode, httpStatus, secretId, reason };
 }
 
 export function createLogger(options: LoggerOptions): Logger {

@@ -14,7 +14,7 @@ import { createLogger, type Logger } from './logger.js';
 import { SidecarMetrics } from './metrics.js';
 import { SecretBodyRenderer } from './render/secret-body.js';
 import { Prefetcher } from './upstream/prefetch.js';
-import { type SecretReaderFactory, SecretReaders } from './upstream/readers.js';
+import { type SecretReader, type SecretReaderFactory, SecretReaders } from './upstream/readers.js';
 
 export interface ReaderDependencies {
   readonly registry: Registry;
@@ -137,6 +137,11 @@ export class Sidecar {
 
   get addresses(): ListenerAddress[] {
     return this.listeners.map((listener) => listener.address);
+  }
+
+  /** The cache for the sidecar's own credentials (what `[[latchkey.render]]` templates read through). */
+  get reader(): SecretReader {
+    return this.ctx.readers.primary;
   }
 
   /** The first TCP address as a base URL, e.g. `http://127.0.0.1:2773`. */

@@ -3,13 +3,19 @@
  * (cross-account reads), created on first use and bounded: past `maxRoles`, the least recently used role's cache
  * is closed and dropped.
  */
-import type { BatchItem, CacheLookup, GetOptions } from '@latchkey/sdk';
+import type { BatchItem, CacheLookup, GetOptions, SecretValue } from '@latchkey/sdk';
 import { LRUCache } from 'lru-cache';
 
 /** What the sidecar needs of a SecretsCache. */
 export interface SecretReader {
   lookup(secretId: string, options?: GetOptions): Promise<CacheLookup>;
   prefetch(secretIds: readonly string[]): Promise<BatchItem[]>;
+  /** Called when the cached version of the key changes; returns the unsubscribe function. */
+  onChange(
+    secretId: string,
+    listener: (value: SecretValue) => void,
+    options?: Pick<GetOptions, 'versionId' | 'versionStage'>,
+  ): () => void;
   close(): unknown;
 }
 

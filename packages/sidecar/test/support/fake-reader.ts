@@ -58,6 +58,10 @@ export class FakeReader implements SecretReader {
     );
   }
 
+  onChange(): () => void {
+    return () => undefined;
+  }
+
   close(): void {
     this.closed = true;
   }

@@ -1,0 +1,53 @@
+/** `latchkey <command>`: dispatch, help, and errors as one line naming what was wrong (exit 1). */
+import { ConfigError } from '../config/errors.js';
+import { SIDECAR_VERSION } from '../version.js';
+import { runDev } from './dev.js';
+import { runGet } from './get.js';
+import { runRender } from './render.js';
+import { runRun } from './run.js';
+import { runServe } from './serve.js';
+import { type CommandIO, processIO } from './usage.js';
+
+export const MAIN_HELP = `Usage: latchkey <command> [options]
+
+Commands:
+  serve     serve secrets over localhost HTTP (AWS Secrets Manager Agent compatible)
+  get       print one secret
+  run       run a command with secrets in its environment
+  render    write secrets to files, and keep them current
+  dev       a local emulator with demo secrets and the sidecar on it
+
+'latchkey <command> --help' describes each command. 'latchkey --version' prints the version.`;
+
+const COMMANDS: Record<string, (argv: readonly string[], io: CommandIO) => Promise<number>> = {
+  serve: runServe,
+  get: runGet,
+  run: runRun,
+  render: runRender,
+  dev: runDev,
+};
+
+export async function main(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
+  const [command, ...rest] = argv;
+  if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
+    io.stdout.write(`${MAIN_HELP}\n`);
+    return command === undefined ? 1 : 0;
+  }
+  if (command === '--version' || command === '-v') {
+    io.stdout.write(`${SIDECAR_VERSION}\n`);
+    return 0;
+  }
+  const run = COMMANDS[command];
+  if (run === undefined) {
+    io.stderr.write(`latchkey: unknown command '${command}'\n\n${MAIN_HELP}\n`);
+    return 1;
+  }
+  try {
+    return await run(rest, io);
+  } catch (error) {
+    const message =
+      error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
+    io.stderr.write(`latchkey ${command}: ${message.replace(/^latchkey \w+: /, '')}\n`);
+    return 1;
+  }
+}

@@ -1,0 +1,63 @@
+/** Turning a secret into file content: the raw value, one JSON key, the whole JSON object, or dotenv lines.
+ * Error messages name the secret and the key, never the value (JSON.parse's own message quotes the text). */
+import type { SecretValue } from '@latchkey/sdk';
+
+export class SecretFormatError extends Error {
+  readonly code = 'SecretFormatError';
+  constructor(message: string) {
+    super(message);
+    this.name = 'SecretFormatError';
+  }
+}
+
+export function secretText(value: SecretValue): string {
+  if (value.string !== undefined) return value.string;
+  return Buffer.from(value.binary ?? new Uint8Array()).toString('utf8');
+}
+
+export function secretJson(value: SecretValue): Record<string, unknown> {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(secretText(value));
+  } catch {
+    throw new SecretFormatError(`secret ${value.name} is not valid JSON`);
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new SecretFormatError(`secret ${value.name} is not a JSON object`);
+  }
+  return parsed as Record<string, unknown>;
+}
+
+/** A JSON field as text: strings as they are, anything else as JSON. */
+export function jsonField(value: SecretValue, key: string): string {
+  const object = secretJson(value);
+  if (!Object.hasOwn(object, key))
+    throw new SecretFormatError(`secret ${value.name} has no JSON key "${key}"`);
+  const field = object[key];
+  return typeof field === 'string' ? field : JSON.stringify(field);
+}
+
+/** The value a reference selects: the whole secret, or one JSON key. */
+export function selectedText(value: SecretValue, jsonKey: string | undefined): string {
+  return jsonKey === undefined ? secretText(value) : jsonField(value, jsonKey);
+}
+
+function dotenvQuote(text: string): string {
+  return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
+}
+
+export function dotenvLines(entries: Iterable<[string, string]>): string {
+  let out = '';
+  for (const [name, text] of entries) out += `${name}=${dotenvQuote(text)}\n`;
+  return out;
+}
+
+/** The JSON object's fields as dotenv lines (the variable names are the keys). */
+export function dotenvFromJson(value: SecretValue): string {
+  return dotenvLines(
+    Object.entries(secretJson(value)).map(([key, field]): [string, string] => [
+      key,
+      typeof field === 'string' ? field : JSON.stringify(field),
+    ]),
+  );
+}

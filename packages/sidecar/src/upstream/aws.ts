@@ -1,0 +1,114 @@
+/**
+ * The production readers: the SDK's SecretsCache over an AwsSource, one per role (each role with its own client,
+ * closed when its cache is evicted), configured from the agent's keys. Also the agent's start-up credential check.
+ */
+import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
+import { fromIni } from '@aws-sdk/credential-providers';
+import { AwsSource, SecretsCache, type SecretsError } from '@latchkey/sdk';
+import type { SidecarConfig } from '../config/schema.js';
+import type { ReaderDependencies } from '../sidecar.js';
+import type { SecretReader, SecretReaderFactory } from './readers.js';
+
+/** With PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED=false every read goes upstream (still coalesced). */
+function ttlMs(config: SidecarConfig): number {
+  return config.cacheEnabled ? config.ttlSeconds * 1000 : 0;
+}
+
+export function awsClientConfig(config: SidecarConfig): SecretsManagerClientConfig {
+  const clientConfig: SecretsManagerClientConfig = {};
+  if (config.region !== undefined) clientConfig.region = config.region;
+  if (config.latchkey.endpoint !== undefined) clientConfig.endpoint = config.latchkey.endpoint;
+  if (config.credentialsFilePath !== undefined) {
+    clientConfig.credentials = fromIni({
+      filepath: config.credentialsFilePath,
+      profile: 'default',
+      ignoreCache: true,
+    });
+  }
+  if (config.upstreamTimeoutMs > 0 || config.upstreamMaxSockets !== undefined) {
+    clientConfig.requestHandler = {
+      ...(config.upstreamTimeoutMs > 0
+        ? { requestTimeout: config.upstreamTimeoutMs, connectionTimeout: config.upstreamTimeoutMs }
+        : {}),
+      ...(config.upstreamMaxSockets !== undefined
+        ? {
+            httpsAgent: { maxSockets: config.upstreamMaxSockets },
+            httpAgent: { maxSockets: config.upstreamMaxSockets },
+          }
+        : {}),
+    };
+  }
+  return clientConfig;
+}
+
+function stsClientConfig(config: SidecarConfig, clientConfig: SecretsManagerClientConfig): STSClientConfig {
+  return {
+    region: clientConfig.region,
+    credentials: clientConfig.credentials,
+    ...(config.latchkey.endpoint !== undefined ? { endpoint: config.latchkey.endpoint } : {}),
+  } as STSClientConfig;
+}
+
+/** `clientOverrides`: e.g. the emulator's credentials for `latchkey dev`. */
+export function awsReaders(
+  config: SidecarConfig,
+  deps: ReaderDependencies,
+  clientOverrides: SecretsManagerClientConfig = {},
+): SecretReaderFactory {
+  const clientConfig = { ...awsClientConfig(config), ...clientOverrides };
+  return (roleArn) => {
+    const source =
+      roleArn === undefined
+        ? new AwsSource({ clientConfig })
+        : new AwsSource({ clientConfig, roleArn, stsClientConfig: stsClientConfig(config, clientConfig) });
+    const cache = new SecretsCache({
+      source,
+      ttlMs: ttlMs(config),
+      maxEntries: config.cacheSize,
+      maxStaleMs: config.ignoreTransientErrors ? config.latchkey.maxStaleSeconds * 1000 : 0,
+      refreshAhead: config.latchkey.refreshAhead ? 0.2 : 0,
+      registry: deps.registry,
+      logger: deps.logger.child({ component: 'cache', ...(roleArn === undefined ? {} : { roleArn }) }),
+    });
+    const reader: SecretReader = {
+      lookup: (secretId, options) => cache.lookup(secretId, options),
+      prefetch: (secretIds) => cache.prefetch(secretIds),
+      onChange: (secretId, listener, options) => cache.onChange(secretId, listener, options),
+      close: async () => {
+        await cache.close();
+        source.close();
+      },
+    };
+    return reader;
+  };
+}
+
+/** The agent's `validate_credentials`: STS GetCallerIdentity at start-up. Returns the failure to report, if any;
+ * transient failures pass when `ignore_transient_errors` is set. Skipped with `credentials_file_path`, as in the agent. */
+export async function checkCredentials(config: SidecarConfig): Promise<Error | undefined> {
+  if (!config.validateCredentials || config.credentialsFilePath !== undefined) return undefined;
+  const clientConfig = awsClientConfig(config);
+  const sts = new STSClient(stsClientConfig(config, clientConfig));
+  try {
+    await sts.send(new GetCallerIdentityCommand({}));
+    return undefined;
+  } catch (error) {
+    const { $fault, $metadata, name } = error as {
+      $fault?: string;
+      $metadata?: { httpStatusCode?: number };
+      name?: string;
+    };
+    const transient =
+      $fault === 'server' ||
+      ($metadata?.httpStatusCode ?? 0) >= 500 ||
+      name === 'TimeoutError' ||
+      $metadata === undefined;
+    if (transient && config.ignoreTransientErrors) return undefined;
+    return new Error(
+      `Could not validate the AWS credentials (sts:GetCallerIdentity): ${(error as SecretsError).message}`,
+    );
+  } finally {
+    sts.destroy();
+  }
+}
