@@ -96,6 +96,19 @@ export class SecretStore {
     }
   }
 
+  /** Takes a stage off a version (the service's clean-up of AWSPENDING once a rotation has finished). */
+  async removeStage(secretId: string, stage: string, fromVersionId: string): Promise<void> {
+    await this.call('UpdateSecretVersionStage', secretId, () =>
+      this.client.send(
+        new UpdateSecretVersionStageCommand({
+          SecretId: secretId,
+          VersionStage: stage,
+          RemoveFromVersionId: fromVersionId,
+        }),
+      ),
+    );
+  }
+
   async moveCurrent(secretId: string, toVersionId: string, fromVersionId: string | undefined): Promise<void> {
     await this.call('UpdateSecretVersionStage', secretId, () =>
       this.client.send(

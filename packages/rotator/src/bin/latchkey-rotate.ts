@@ -1,0 +1,139 @@
+#!/usr/bin/env node
+import { parseArgs } from 'node:util';
+import { pino } from 'pino';
+import type { DatabaseEngine } from '../engines/engine.js';
+import { mysqlEngine } from '../engines/mysql/session.js';
+import { postgresEngine } from '../engines/postgres/session.js';
+import { rotateLocally } from '../local/local-rotation.js';
+import { createLogger } from '../logger.js';
+import { isRotationStep, ROTATION_STEPS } from '../protocol/event.js';
+import { Rotator } from '../protocol/rotator.js';
+import { AWSCURRENT, SecretStore } from '../protocol/secret-store.js';
+import { ENGINES_BY_FAMILY, type EngineFamily } from '../secret/database-secret.js';
+import { createSecretsManagerClient } from '../secrets-manager-client.js';
+import type { StrategyName } from '../strategies/strategy.js';
+
+const USAGE = `Usage: latchkey-rotate <secretId> [options]
+
+Rotates a database secret from here (a laptop, CI, a cron job) with the same four steps, checks and database
+changes as the Latchkey rotation Lambda. Logs go to stderr; a JSON summary goes to stdout.
+
+Options:
+  --step <step>          run one step: ${ROTATION_STEPS.join(', ')}
+  --token <versionId>    the rotation's version id (default: the rotation in progress, else a new UUID)
+  --strategy <name>      single-user | alternating-users (default: alternating when the secret has masterarn)
+  --engine <family>      mysql | postgres (default: from the secret's engine key)
+  --endpoint <url>       Secrets Manager endpoint (default: SECRETS_MANAGER_ENDPOINT, AWS_ENDPOINT_URL_SECRETS_MANAGER, AWS)
+  --region <region>      AWS region (default: the SDK's region chain)
+  --require-rotation-enabled
+                         refuse a secret whose RotationEnabled is false, as the Lambda does
+  -h, --help             show this help
+
+Password generation reads the same environment as the Lambda: PASSWORD_LENGTH, EXCLUDE_CHARACTERS,
+EXCLUDE_NUMBERS, EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE, EXCLUDE_LOWERCASE, REQUIRE_EACH_INCLUDED_TYPE.
+`;
+
+class UsageError extends Error {}
+
+function parse(argv: string[]) {
+  try {
+    return parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        step: { type: 'string' },
+        token: { type: 'string' },
+        strategy: { type: 'string' },
+        engine: { type: 'string' },
+        endpoint: { type: 'string' },
+        region: { type: 'string' },
+        'require-rotation-enabled': { type: 'boolean' },
+        help: { type: 'boolean', short: 'h' },
+      },
+    });
+  } catch (error) {
+    throw new UsageError(error instanceof Error ? error.message : String(error));
+  }
+}
+
+function familyOf(engine: string | undefined): EngineFamily | undefined {
+  if (engine === 'mysql' || engine === 'postgres') return engine;
+  for (const [family, engines] of Object.entries(ENGINES_BY_FAMILY)) {
+    if (engine !== undefined && engines.includes(engine)) return family as EngineFamily;
+  }
+  return undefined;
+}
+
+async function main(argv: string[]): Promise<number> {
+  const { values, positionals } = parse(argv);
+  if (values.help) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
+  if (positionals.length !== 1) throw new UsageError('expected exactly one <secretId>');
+  const secretId = positionals[0]!;
+  if (values.step !== undefined && !isRotationStep(values.step)) {
+    throw new UsageError(`--step must be one of ${ROTATION_STEPS.join(', ')}; got '${values.step}'`);
+  }
+  const strategy = values.strategy;
+  if (strategy !== undefined && strategy !== 'single-user' && strategy !== 'alternating-users') {
+    throw new UsageError(`--strategy must be single-user or alternating-users; got '${strategy}'`);
+  }
+  if (values.engine !== undefined && familyOf(values.engine) === undefined) {
+    throw new UsageError(`--engine must be mysql or postgres; got '${values.engine}'`);
+  }
+
+  const logger = createLogger(pino.destination(2));
+  const client = createSecretsManagerClient({
+    ...(values.endpoint ? { endpoint: values.endpoint } : {}),
+    ...(values.region ? { region: values.region } : {}),
+  });
+  const store = new SecretStore(client);
+  let family = familyOf(values.engine);
+  if (family === undefined) {
+    const current = await store.getString(secretId, { stage: AWSCURRENT });
+    const engine = current === undefined ? undefined : (JSON.parse(current) as { engine?: unknown }).engine;
+    family = familyOf(typeof engine === 'string' ? engine : undefined);
+    if (family === undefined) {
+      throw new UsageError(
+        `secret ${secretId} has no recognised 'engine' key: pass --engine mysql or --engine postgres`,
+      );
+    }
+  }
+  const engine: DatabaseEngine = family === 'mysql' ? mysqlEngine() : postgresEngine();
+  const rotator = new Rotator({
+    engine,
+    secretsManager: client,
+    logger,
+    strategy: strategy as StrategyName | undefined,
+    requireRotationEnabled: values['require-rotation-enabled'] === true,
+  });
+  const result = await rotateLocally(
+    rotator,
+    store,
+    secretId,
+    { step: values.step as (typeof ROTATION_STEPS)[number] | undefined, token: values.token },
+    logger,
+  );
+  process.stdout.write(`${JSON.stringify(result)}\n`);
+  client.destroy();
+  return 0;
+}
+
+main(process.argv.slice(2)).then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    if (error instanceof UsageError) {
+      process.stderr.write(`latchkey-rotate: ${error.message}\nRun 'latchkey-rotate --help' for usage.\n`);
+      process.exitCode = 2;
+      return;
+    }
+    const name = error instanceof Error ? error.name : 'Error';
+    const message = error instanceof Error ? error.message : String(error);
+    process.stderr.write(`latchkey-rotate: ${name}: ${message}\n`);
+    process.exitCode = 1;
+  },
+);
