@@ -1,0 +1,91 @@
+import {
+  CreateSecretCommand,
+  GetSecretValueCommand,
+  RotateSecretCommand,
+  type SecretsManagerClient,
+} from '@aws-sdk/client-secrets-manager';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Emulator, startEmulator } from '../src/index.js';
+import { failure, smClient, uniqueName } from './support.js';
+
+let emu: Emulator;
+let sm: SecretsManagerClient;
+let name: string;
+beforeAll(async () => {
+  emu = await startEmulator({ host: '127.0.0.1', port: 0 });
+  sm = smClient(emu);
+  name = uniqueName();
+  await sm.send(new CreateSecretCommand({ Name: name, SecretString: 'v' }));
+});
+afterAll(() => emu.close());
+
+async function admin(method: string, path: string, body?: unknown) {
+  const response = await fetch(`${emu.endpoint}/_latchkey/${path}`, {
+    method,
+    headers: body === undefined ? {} : { 'content-type': 'application/json' },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: text ? JSON.parse(text) : undefined };
+}
+
+describe('admin routes (for tests in other processes)', () => {
+  it('health', async () => {
+    expect(await admin('GET', 'health')).toEqual({ status: 200, body: { status: 'ok' } });
+  });
+
+  it('faults: inject by count over HTTP, list, clear one or all', async () => {
+    const injected = await admin('POST', 'faults', {
+      kind: 'throttling',
+      operation: 'GetSecretValue',
+      count: 1,
+    });
+    expect(injected.status).toBe(201);
+    expect((await admin('GET', 'faults')).body.faults).toMatchObject([
+      { id: injected.body.id, kind: 'throttling', count: 1 },
+    ]);
+    expect((await failure(sm.send(new GetSecretValueCommand({ SecretId: name })))).name).toBe(
+      'ThrottlingException',
+    );
+    await sm.send(new GetSecretValueCommand({ SecretId: name }));
+    const a = await admin('POST', 'faults', { kind: 'internal-error' });
+    await admin('POST', 'faults', { kind: 'latency', latencyMs: 1 });
+    expect((await admin('DELETE', `faults/${a.body.id}`)).status).toBe(204);
+    expect((await admin('GET', 'faults')).body.faults).toHaveLength(1);
+    await admin('DELETE', 'faults');
+    expect((await admin('GET', 'faults')).body.faults).toEqual([]);
+    const invalid = await admin('POST', 'faults', { kind: 'meteor' });
+    expect(invalid.status).toBe(400);
+    expect(invalid.body.error).toContain('kind');
+  });
+
+  it('calls and requests: counters and the request log, and their reset', async () => {
+    await admin('DELETE', 'calls');
+    await sm.send(new GetSecretValueCommand({ SecretId: name }));
+    expect((await admin('GET', 'calls')).body).toEqual({ calls: { GetSecretValue: 1 } });
+    const requests = (await admin('GET', 'requests')).body.requests;
+    expect(requests).toMatchObject([
+      {
+        operation: 'GetSecretValue',
+        secretId: name,
+        status: 200,
+        accessKeyId: emu.clientConfig.credentials.accessKeyId,
+      },
+    ]);
+    expect(emu.calls('GetSecretValue')).toBe(1);
+  });
+
+  it('rotation functions by URL, and waiting for a rotation to finish', async () => {
+    const lambdaArn = 'arn:aws:lambda:us-east-1:000000000000:function:remote';
+    // Nothing listens on this port, so every step fails; the outcome says so.
+    const registered = await admin('POST', 'rotation-functions', { lambdaArn, url: 'http://127.0.0.1:9/' });
+    expect(registered.status).toBe(201);
+    await sm.send(new RotateSecretCommand({ SecretId: name, RotationLambdaARN: lambdaArn }));
+    const outcome = (await admin('GET', `rotations/${encodeURIComponent(name)}`)).body.outcome;
+    expect(outcome).toMatchObject({ status: 'failed', failedStep: 'createSecret' });
+    expect((await admin('DELETE', `rotation-functions/${encodeURIComponent(lambdaArn)}`)).status).toBe(204);
+    const bad = await admin('POST', 'rotation-functions', { lambdaArn });
+    expect(bad.status).toBe(400);
+    expect((await admin('GET', 'nothing')).status).toBe(404);
+  });
+});
