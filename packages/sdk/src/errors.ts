@@ -83,3 +83,9 @@ export class InvalidJsonError extends SecretsError {
   readonly code = 'InvalidJsonError';
   readonly transient = false;
 }
+
+/** A secret reference (`id`, `id#key`, or the ECS `valueFrom` ARN form) that cannot be parsed. */
+export class InvalidReferenceError extends SecretsError {
+  readonly code = 'InvalidReferenceError';
+  readonly transient = false;
+}

@@ -7,10 +7,14 @@ export {
   type VersionOptions,
 } from './cache/secrets-cache.js';
 export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.js';
+export { type DatabaseSecret, readDatabaseSecret } from './db/database-secret.js';
 export { type Duration, type DurationUnit, parseDuration } from './duration.js';
+export { type LoadEnvOptions, loadEnv, resolveEnv, resolveReference } from './env/loader.js';
+export { parseSecretReference, type SecretReference } from './env/reference.js';
 export * from './errors.js';
-export type { JsonValue } from './json.js';
+export { type JsonValue, parseSecretJson, secretField } from './json.js';
 export type { Logger } from './logger.js';
+export { type WithSecretOptions, withSecret } from './retry/with-secret.js';
 export { AgentSource, type AgentSourceOptions } from './sources/agent/agent-source.js';
 export { AGENT_TOKEN_VARIABLES, resolveAgentToken } from './sources/agent/token.js';
 export { type AssumeRoleOptions, AwsSource, type AwsSourceOptions } from './sources/aws/aws-source.js';

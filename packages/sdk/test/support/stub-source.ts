@@ -137,8 +137,11 @@ export class StubSource implements SecretSource {
     };
   }
 
+  /** Finds a secret by name, full ARN or ARN without its random suffix. */
   #secret(name: string): StubSecret {
-    const secret = this.#secrets.get(name);
+    const secret =
+      this.#secrets.get(name) ??
+      [...this.#secrets.values()].find((s) => s.arn === name || s.arn.startsWith(`${name}-`));
     if (secret === undefined) {
       throw new SecretNotFoundError(`Secrets Manager can't find the specified secret. (secret '${name}')`, {
         secretId: name,

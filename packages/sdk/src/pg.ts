@@ -1,0 +1,108 @@
+/**
+ * `@latchkey/sdk/pg`: a `pg.Pool` whose connections take their credentials from a secret (the RDS secret JSON
+ * format). `pg` is an optional peer dependency, loaded only through this entry point.
+ */
+import pg from 'pg';
+import type { SecretsCache } from './cache/secrets-cache.js';
+import { type DatabaseSecret, readDatabaseSecret } from './db/database-secret.js';
+import { withSecret } from './retry/with-secret.js';
+
+export interface SecretPgPoolOptions
+  extends Omit<
+    pg.PoolConfig,
+    'user' | 'password' | 'host' | 'port' | 'database' | 'Client' | 'connectionString'
+  > {
+  cache: SecretsCache;
+  /** A secret holding `{ host, port, username, password, dbname, ssl? }`. */
+  secretId: string;
+  /** Default: the cache's stage (AWSCURRENT). */
+  versionStage?: string;
+  /** Overrides the secret's `dbname`. */
+  database?: string;
+}
+
+/** SQLSTATE 28P01 (invalid_password) and 28000 (invalid_authorization_specification). */
+const AUTH_ERROR_CODES = new Set(['28P01', '28000']);
+
+/** Whether PostgreSQL refused the credentials. */
+export function isPgAuthError(error: unknown): boolean {
+  return AUTH_ERROR_CODES.has((error as { code?: unknown } | null)?.code as string);
+}
+
+/** pg.Client fields read when it connects (`connectionParameters` is not in pg's types). */
+interface ConnectingClient {
+  user?: string;
+  password?: string;
+  host: string;
+  port: number;
+  database?: string;
+  connectionParameters: { user?: string; password?: string; host?: string; port?: number; database?: string };
+}
+
+function applyCredentials(
+  client: ConnectingClient,
+  secret: DatabaseSecret,
+  database: string | undefined,
+): void {
+  const params = client.connectionParameters;
+  client.user = params.user = secret.username;
+  client.password = params.password = secret.password;
+  client.host = params.host = secret.host;
+  client.port = params.port = secret.port ?? 5432;
+  client.database = params.database = database ?? secret.dbname ?? 'postgres';
+}
+
+/**
+ * A `pg.Pool` reading its credentials from a secret. Every new connection uses the cached secret (so a rotation
+ * the cache has picked up reaches new connections at once); a connection refused for its credentials (28P01)
+ * refreshes the secret and, if a new version arrived, connects once more, so the application sees no error.
+ * The secret is read once up front, which fails fast on a missing or malformed secret and decides TLS.
+ */
+export async function createPgPool(options: SecretPgPoolOptions): Promise<pg.Pool> {
+  const { cache, secretId, versionStage, database, ...poolConfig } = options;
+  const first = readDatabaseSecret(secretId, (await cache.lookup(secretId, { versionStage })).value);
+
+  class SecretClient extends pg.Client {
+    override connect(): Promise<pg.Client>;
+    override connect(callback: (err: Error | null, client?: pg.Client) => void): void;
+    override connect(
+      callback?: (err: Error | null, client?: pg.Client) => void,
+    ): Promise<pg.Client> | undefined {
+      const ready = cache.lookup(secretId, { versionStage }).then(({ value }) => {
+        applyCredentials(this as unknown as ConnectingClient, readDatabaseSecret(secretId, value), database);
+      });
+      if (callback === undefined) return ready.then(() => super.connect());
+      ready.then(() => super.connect(callback as (err: Error) => void), callback);
+      return undefined;
+    }
+  }
+
+  type ConnectCallback = (
+    err: Error | undefined,
+    client: pg.PoolClient | undefined,
+    done: (release?: boolean | Error) => void,
+  ) => void;
+
+  class SecretPool extends pg.Pool {
+    override connect(): Promise<pg.PoolClient>;
+    override connect(callback: ConnectCallback): void;
+    override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
+      const connected = withSecret(cache, secretId, () => super.connect(), {
+        isAuthError: isPgAuthError,
+        versionStage,
+      });
+      if (callback === undefined) return connected;
+      connected.then(
+        (client) => callback(undefined, client, client.release),
+        (error: Error) => callback(error, undefined, () => {}),
+      );
+      return undefined;
+    }
+  }
+
+  return new SecretPool({
+    ...poolConfig,
+    ssl: poolConfig.ssl ?? (first.ssl ? true : undefined),
+    Client: SecretClient as unknown as new () => pg.ClientBase,
+  });
+}

@@ -1,0 +1,59 @@
+import { ManualClock, SecretsCache, withSecret } from '@latchkey/sdk';
+import { describe, expect, it } from 'vitest';
+import { StubSource } from './support/stub-source.js';
+
+class AuthError extends Error {
+  readonly code = 'AUTH';
+}
+const isAuthError = (error: unknown) => error instanceof AuthError;
+
+function setup() {
+  const source = new StubSource();
+  const clock = new ManualClock();
+  const cache = new SecretsCache({ source, clock });
+  return { source, clock, cache };
+}
+
+describe('withSecret', () => {
+  it('retries once with the rotated secret after an authentication failure', async () => {
+    const { source, clock, cache } = setup();
+    source.put('db', 'old');
+    await cache.get('db');
+    source.put('db', 'new'); // rotated; the cache still holds 'old'
+    clock.advance(2_000);
+    const seen: string[] = [];
+    const result = await withSecret(
+      cache,
+      'db',
+      (secret) => {
+        seen.push(secret.string ?? '');
+        if (secret.string !== 'new') throw new AuthError('password authentication failed');
+        return 'connected';
+      },
+      { isAuthError },
+    );
+    expect(result).toBe('connected');
+    expect(seen).toEqual(['old', 'new']);
+  });
+
+  it('rethrows when the refresh brings no new version, and never retries other errors', async () => {
+    const { source, clock, cache } = setup();
+    source.put('db', 'same');
+    await cache.get('db');
+    clock.advance(2_000);
+    let calls = 0;
+    const failAuth = () => {
+      calls++;
+      throw new AuthError('denied');
+    };
+    await expect(withSecret(cache, 'db', failAuth, { isAuthError })).rejects.toBeInstanceOf(AuthError);
+    expect(calls).toBe(1);
+    const failOther = () => {
+      calls++;
+      throw new Error('syntax error');
+    };
+    await expect(withSecret(cache, 'db', failOther, { isAuthError })).rejects.toThrow('syntax error');
+    expect(calls).toBe(2);
+    expect(source.calls.GetSecretValue).toBe(2);
+  });
+});
