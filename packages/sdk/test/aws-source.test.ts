@@ -113,6 +113,8 @@ describe('AwsSource with a stubbed client', () => {
 
   it.each([
     [Object.assign(new Error('socket hang up'), { code: 'ECONNRESET' }), 'network'],
+    // What the SDK's node handler throws for a reset connection.
+    [Object.assign(new Error('socket hang up'), { name: 'TimeoutError', code: 'ECONNRESET' }), 'network'],
     [Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:1'), { code: 'ECONNREFUSED' }), 'network'],
     [Object.assign(new Error('Connection timed out after 1000 ms'), { name: 'TimeoutError' }), 'timeout'],
   ])('maps transport failure %s to UpstreamUnavailableError(%s)', async (error, reason) => {

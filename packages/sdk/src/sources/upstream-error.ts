@@ -87,17 +87,18 @@ export function mapUpstreamError(error: unknown, secretId: string | undefined): 
   };
   const message = `${upstreamMessage || name}${subject}`;
 
-  if (TIMEOUT_NAMES.has(name) || TIMEOUT_CODES.has(raw.code ?? '')) {
-    return new UpstreamUnavailableError(
-      `Secrets Manager timed out${subject}: ${upstreamMessage}`,
-      'timeout',
-      details,
-    );
-  }
+  // Checked first: the SDK names a reset connection `TimeoutError` (so that it retries it), with code ECONNRESET.
   if (NETWORK_NAMES.has(name) || (httpStatus === undefined && NETWORK_CODES.has(raw.code ?? ''))) {
     return new UpstreamUnavailableError(
       `Secrets Manager unreachable${subject}: ${upstreamMessage}`,
       'network',
+      details,
+    );
+  }
+  if (TIMEOUT_NAMES.has(name) || TIMEOUT_CODES.has(raw.code ?? '')) {
+    return new UpstreamUnavailableError(
+      `Secrets Manager timed out${subject}: ${upstreamMessage}`,
+      'timeout',
       details,
     );
   }
