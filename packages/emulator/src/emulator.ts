@@ -6,13 +6,14 @@ import { DataFileWriter, loadDataFile } from './persistence.js';
 import { type RotationHandler, type RotationOutcome, RotationRunner } from './rotation/runner.js';
 import type { SecretsManagerContext } from './secretsmanager/context.js';
 import { AWSCURRENT, AWSPENDING, findVersion } from './secretsmanager/model.js';
+import { secretsManagerOperations } from './secretsmanager/operations.js';
 import { nextRotation } from './secretsmanager/schedule.js';
 import { detachStage } from './secretsmanager/stages.js';
 import { SecretStore } from './secretsmanager/store.js';
 import { applySeed, type SeedSecret } from './seed.js';
 import { createAdminRoutes } from './server/admin.js';
 import { createEmulatorServer } from './server/http-server.js';
-import { type RoleSettings, StsService } from './sts/sts.js';
+import { type RoleSettings, STS_OPERATIONS, StsService } from './sts/sts.js';
 
 export interface EmulatorOptions {
   /** Default 127.0.0.1. */
@@ -160,7 +161,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const callLog = new CallLog(options.requestLogLimit ?? 10_000);
-  const faults = new FaultInjector();
+  const faults = new FaultInjector([...Object.keys(secretsManagerOperations), ...STS_OPERATIONS]);
   const sts = new StsService(accountId, now);
   const server = createEmulatorServer({
     secretsManager: context,

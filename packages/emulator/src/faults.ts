@@ -35,14 +35,16 @@ export class FaultSpecError extends Error {
 const isCount = (n: unknown) => typeof n === 'number' && Number.isInteger(n) && n > 0;
 const isDuration = (n: unknown) => typeof n === 'number' && Number.isFinite(n) && n >= 0;
 
-function validate(spec: FaultSpec): void {
+function validate(spec: FaultSpec, operations: readonly string[]): void {
   if (!FAULT_KINDS.includes(spec?.kind)) {
     throw new FaultSpecError(
       `Fault kind must be one of ${FAULT_KINDS.join(', ')}; got ${JSON.stringify(spec?.kind)}.`,
     );
   }
-  if (spec.operation !== undefined && (typeof spec.operation !== 'string' || spec.operation === '')) {
-    throw new FaultSpecError('Fault operation must be an operation name such as GetSecretValue.');
+  if (spec.operation !== undefined && !operations.includes(spec.operation)) {
+    throw new FaultSpecError(
+      `Fault operation ${JSON.stringify(spec.operation)} is not an operation the emulator answers (e.g. GetSecretValue, AssumeRole).`,
+    );
   }
   if (spec.kind === 'latency' && !isDuration(spec.latencyMs)) {
     throw new FaultSpecError('A latency fault needs latencyMs, a number of milliseconds >= 0.');
@@ -63,9 +65,12 @@ export interface FaultDecision {
 export class FaultInjector {
   private faults: ActiveFault[] = [];
 
+  /** `operations`: the names a fault may target, so a misspelt name is refused instead of never matching. */
+  constructor(private readonly operations: readonly string[]) {}
+
   /** Adds a fault; returns its id, for clear(id). */
   inject(spec: FaultSpec): string {
-    validate(spec);
+    validate(spec, this.operations);
     const id = randomUUID();
     const fault: ActiveFault = { ...spec, id, hits: 0 };
     if (spec.durationMs !== undefined) fault.expiresAt = Date.now() + spec.durationMs;

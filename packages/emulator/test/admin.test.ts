@@ -88,4 +88,18 @@ describe('admin routes (for tests in other processes)', () => {
     expect(bad.status).toBe(400);
     expect((await admin('GET', 'nothing')).status).toBe(404);
   });
+
+  it('neither the request log nor the admin routes ever carry a secret value', async () => {
+    const value = 'never-log-me-4f1c';
+    const secret = uniqueName();
+    await sm.send(new CreateSecretCommand({ Name: secret, SecretString: value }));
+    await sm.send(new GetSecretValueCommand({ SecretId: secret }));
+    await failure(sm.send(new CreateSecretCommand({ Name: secret, SecretString: value })));
+    expect(JSON.stringify(emu.requestLog)).not.toContain(value);
+    const served = JSON.stringify(
+      await Promise.all(['requests', 'calls', 'faults'].map((path) => admin('GET', path))),
+    );
+    expect(served).toContain(secret);
+    expect(served).not.toContain(value);
+  });
 });

@@ -129,5 +129,8 @@ describe('fault injection', () => {
     expect(() => emu.faults.inject({ kind: 'explode' as 'latency' })).toThrow(/kind/);
     expect(() => emu.faults.inject({ kind: 'latency' })).toThrow(/latencyMs/);
     expect(() => emu.faults.inject({ kind: 'throttling', count: 0 })).toThrow(/count/);
+    expect(() => emu.faults.inject({ kind: 'throttling', operation: 'GetSecretvalue' })).toThrow(
+      /GetSecretvalue/,
+    );
   });
 });

@@ -259,4 +259,38 @@ describe('a manual rotation, step by step, as a rotation function makes it', () 
     );
     expect(bad.name).toBe('InvalidNextTokenException');
   });
+
+  it('prunes unlabelled versions beyond 100, and refuses a 101st version when every version is labelled', async () => {
+    const pruned = uniqueName();
+    await sm.send(
+      new CreateSecretCommand({ Name: pruned, SecretString: 'v0', ClientRequestToken: token(0) }),
+    );
+    for (let i = 1; i <= 101; i++)
+      await sm.send(new PutSecretValueCommand({ SecretId: pruned, SecretString: `v${i}` }));
+    const all = await sm.send(new ListSecretVersionIdsCommand({ SecretId: pruned, IncludeDeprecated: true }));
+    expect(all.Versions).toHaveLength(100);
+    expect(all.Versions?.some((v) => v.VersionId === token(0))).toBe(false);
+
+    const labelled = uniqueName();
+    await sm.send(new CreateSecretCommand({ Name: labelled, SecretString: 'v0' }));
+    for (let i = 1; i < 100; i++) {
+      await sm.send(
+        new PutSecretValueCommand({
+          SecretId: labelled,
+          SecretString: `v${i}`,
+          VersionStages: [`keep-${i}`],
+        }),
+      );
+    }
+    const error = await failure(
+      sm.send(
+        new PutSecretValueCommand({
+          SecretId: labelled,
+          SecretString: 'one too many',
+          VersionStages: ['keep-100'],
+        }),
+      ),
+    );
+    expect(error.name).toBe('LimitExceededException');
+  });
 });

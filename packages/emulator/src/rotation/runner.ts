@@ -141,8 +141,12 @@ export class RotationRunner implements RotationLauncher {
       }
       completedSteps.push(step);
     }
-    const error = await this.settle(secretArn, versionId);
-    return error ? outcome('failed', { error }) : outcome('succeeded');
+    try {
+      const error = await this.settle(secretArn, versionId);
+      return error ? outcome('failed', { error }) : outcome('succeeded');
+    } catch (error) {
+      return outcome('failed', { error: `Settling the rotation failed: ${(error as Error).message}` });
+    }
   }
 
   private async invoke(lambdaArn: string, event: RotationEvent): Promise<void> {

@@ -4,7 +4,7 @@ import type { Operation } from './context.js';
 import { readSecretId, readToken } from './fields.js';
 import { AWSPENDING, findVersion, pendingRotationVersion, type RotationRules } from './model.js';
 import { nextRotation, validateRotationRules } from './schedule.js';
-import { attachStage } from './stages.js';
+import { attachStage, pruneDeprecatedVersions } from './stages.js';
 
 /** RotateSecret and CancelRotateSecret. The steps themselves run in the emulator's RotationRunner. */
 
@@ -65,6 +65,7 @@ export const rotateSecret: Operation = (input, { store, now, rotation }) => {
     const version = { id: token, stages: [] as string[], createdAt: at };
     secret.versions.push(version);
     attachStage(secret, AWSPENDING, version);
+    pruneDeprecatedVersions(secret);
   }
   rotation.start(secret.arn, lambdaArn, token);
   return { ARN: secret.arn, Name: secret.name, VersionId: token };

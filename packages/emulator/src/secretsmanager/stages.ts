@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { resourceExists } from '../errors.js';
+import { limitExceeded, resourceExists } from '../errors.js';
 import {
   AWSCURRENT,
   AWSPENDING,
@@ -84,6 +84,15 @@ export function putValue(secret: Secret, request: PutValueRequest): PutValueResu
     if (sameValue(existing.value, request.value)) return { version: existing, changed: false };
     throw resourceExists(
       `You can't modify an existing version, you can only create a new version: version ${versionId} of secret ${secret.name} already holds a different value.`,
+    );
+  }
+  if (
+    !existing &&
+    secret.versions.length >= MAX_VERSIONS &&
+    secret.versions.every((v) => v.stages.length > 0)
+  ) {
+    throw limitExceeded(
+      `Secret ${secret.name} has ${secret.versions.length} versions that all carry staging labels; remove labels from old versions before adding more.`,
     );
   }
   const inProgress = pendingRotationVersion(secret);

@@ -33,6 +33,8 @@ export interface RoleSettings {
   maxSessionDurationSeconds?: number;
 }
 
+export const STS_OPERATIONS = ['AssumeRole', 'GetCallerIdentity'];
+
 const ROLE_ARN = /^arn:aws:iam::(\d{12}):role\/(?:[\w+=,.@-]+\/)*([\w+=,.@-]{1,64})$/;
 const SESSION_NAME = /^[\w+=,.@-]{2,64}$/;
 const EXTERNAL_ID = /^[\w+=,.@:/-]{2,1224}$/;
@@ -168,7 +170,6 @@ export class StsService {
         Expiration: new Date(session.expiresAt).toISOString().replace(/\.\d{3}Z$/, 'Z'),
       },
       AssumedRoleUser: { AssumedRoleId: assumedRoleId, Arn: session.assumedRoleArn },
-      PackedPolicySize: params.has('Policy') ? 1 : undefined,
     };
   }
 }
