@@ -116,6 +116,26 @@ describe.skipIf(!available)('MySQL-family engine against MariaDB', () => {
     await conn.end();
   });
 
+  it('TLS: ssl true never falls back; absent tries TLS and logs the fallback; false connects plain', async () => {
+    const user = db.name('lk_tls_');
+    await db.createUser(user, '%', 'tls-pw');
+    const lines: string[] = [];
+    const captured = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    await expect(
+      mysqlEngine().connect({ ...creds(user, 'tls-pw'), tls: 'require' }, captured),
+    ).rejects.toThrow();
+    expect(lines).toEqual([]);
+    await (await mysqlEngine().connect({ ...creds(user, 'tls-pw'), tls: 'disable' }, captured)).close();
+    expect(lines).toEqual([]);
+    await (await mysqlEngine().connect({ ...creds(user, 'tls-pw'), tls: 'prefer' }, captured)).close();
+    expect(lines).toHaveLength(1);
+    expect(JSON.parse(lines[0]!)).toMatchObject({
+      level: 40,
+      username: user,
+      msg: expect.stringMatching(/fell back/),
+    });
+  });
+
   it('reports a failed statement by purpose and code, never with the SQL or password', async () => {
     const user = db.name('lk_nopriv_');
     await db.createUser(user, '%', 'pw-1');

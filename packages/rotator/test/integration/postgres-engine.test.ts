@@ -103,6 +103,21 @@ describe('PostgreSQL engine against a scram-sha-256 cluster with log_statement=a
     expect(await db.cluster.readLog()).not.toContain('sp ace é漢字');
   });
 
+  it('TLS: ssl true never falls back to plain; absent falls back and says so', async () => {
+    const user = db.name('tls_');
+    await db.exec(`CREATE ROLE ${id(user)} LOGIN PASSWORD 'tls-pw'`);
+    const lines: string[] = [];
+    const captured = pino({ level: 'info' }, { write: (line: string) => lines.push(line) });
+    await expect(
+      postgresEngine().connect({ ...creds(user, 'tls-pw'), tls: 'require' }, captured),
+    ).rejects.toThrow(/does not support SSL/);
+    expect(lines).toEqual([]);
+    await (await postgresEngine().connect(creds(user, 'tls-pw'), captured)).close();
+    expect(lines.map((line) => JSON.parse(line).msg)).toEqual([
+      expect.stringMatching(/fell back to a plain connection/),
+    ]);
+  });
+
   it('fails the privilege check for a role that is not a member', async () => {
     const user = db.name('lone_');
     const other = db.name('other_');
@@ -113,5 +128,36 @@ describe('PostgreSQL engine against a scram-sha-256 cluster with log_statement=a
     await expect(b.assertSamePrivilegesAs(a)).rejects.toBeInstanceOf(VerificationError);
     await a.close();
     await b.close();
+  });
+});
+
+describe('PostgreSQL engine on a server whose password_encryption is md5', () => {
+  let db: PostgresFixture;
+  beforeAll(async () => {
+    db = await postgresFixture({ passwordEncryption: 'md5' });
+  });
+  afterAll(async () => {
+    await db?.stop();
+  });
+
+  it('sends an md5 verifier, which the server accepts for login', async () => {
+    const user = db.name('md5_');
+    await db.exec(`CREATE ROLE ${id(user)} LOGIN PASSWORD ${lit('old-pw')}`);
+    const credentials = {
+      host: db.cluster.host,
+      port: db.cluster.port,
+      dbname: undefined,
+      tls: 'disable' as const,
+    };
+    const session = await postgresEngine().connect(
+      { ...credentials, username: user, password: 'old-pw' },
+      logger,
+    );
+    await session.changeOwnPassword(HARD_PASSWORD);
+    await session.close();
+    expect(await db.canLogin(user, HARD_PASSWORD)).toBe(true);
+    expect(await db.canLogin(user, 'old-pw')).toBe(false);
+    const stored = await db.exec('SELECT rolpassword FROM pg_authid WHERE rolname = $1', [user]);
+    expect(String(stored.rows[0]?.rolpassword)).toMatch(/^md5[0-9a-f]{32}$/);
   });
 });

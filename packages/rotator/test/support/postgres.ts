@@ -1,6 +1,10 @@
 import { randomBytes } from 'node:crypto';
 import pg from 'pg';
-import { type PostgresCluster, startPostgresCluster } from '../../../../test/support/postgres-cluster.js';
+import {
+  type PostgresCluster,
+  type PostgresClusterOptions,
+  startPostgresCluster,
+} from '../../../../test/support/postgres-cluster.js';
 
 /** A private scram-sha-256 cluster (statement logging on) and helpers to use it as its superuser. */
 export interface PostgresFixture {
@@ -14,8 +18,8 @@ export interface PostgresFixture {
   stop(): Promise<void>;
 }
 
-export async function postgresFixture(): Promise<PostgresFixture> {
-  const cluster = await startPostgresCluster({ logStatements: true });
+export async function postgresFixture(options: PostgresClusterOptions = {}): Promise<PostgresFixture> {
+  const cluster = await startPostgresCluster({ logStatements: true, ...options });
   const suffix = randomBytes(3).toString('hex');
   let counter = 0;
   const connect = async (user: string, password: string, database: string = cluster.database) => {
