@@ -1,6 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { CallLog, type RequestLogEntry } from './call-log.js';
+import { DataFileError } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { DataFileWriter, loadDataFile } from './persistence.js';
 import { type RotationHandler, type RotationOutcome, RotationRunner } from './rotation/runner.js';
@@ -125,9 +126,14 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
 
   let writer: DataFileWriter | undefined;
   if (options.dataFile) {
-    for (const secret of (await loadDataFile(options.dataFile, region, accountId)) ?? [])
-      store.insert(secret);
-    writer = new DataFileWriter(options.dataFile, () => store.all(), { region, accountId });
+    const dataFile = options.dataFile;
+    const stored = await loadDataFile(dataFile, region, accountId);
+    for (const secret of stored ?? []) store.insert(secret);
+    writer = new DataFileWriter(dataFile, () => store.all(), { region, accountId });
+    // Create a missing file now, so an unwritable location is reported at start-up rather than on the first change.
+    if (!stored) {
+      await writer.save().catch((error: Error) => Promise.reject(new DataFileError(dataFile, error.message)));
+    }
   }
   const persist = () => writer?.save() ?? Promise.resolve();
 

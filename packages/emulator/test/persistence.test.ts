@@ -84,6 +84,17 @@ describe('dataFile', () => {
     }
   });
 
+  it('creates a missing file at start-up, and refuses a location it cannot write', async () => {
+    const dataFile = join(dir, 'fresh.json');
+    const emu = await startEmulator({ host: '127.0.0.1', port: 0, dataFile });
+    await emu.close();
+    expect(JSON.parse(await readFile(dataFile, 'utf8')).secrets).toEqual([]);
+    const nowhere = join(dir, 'missing-dir', 'state.json');
+    const error = await failure(startEmulator({ host: '127.0.0.1', port: 0, dataFile: nowhere }));
+    expect(error).toBeInstanceOf(DataFileError);
+    expect(error.message).toContain(nowhere);
+  });
+
   it('refuses a file of another account or region', async () => {
     const dataFile = join(dir, 'state.json');
     const emu = await startEmulator({

@@ -31,7 +31,7 @@ interface OperationCall {
   protocol: Protocol;
   operation: string;
   secretId?: string;
-  /** Runs the operation for the identified caller; undefined result means the operation is unknown. */
+  /** Runs the operation for the identified caller; throws AwsError for anything AWS would refuse. */
   execute(caller: Principal): object;
 }
 
