@@ -33,8 +33,10 @@ export class CacheEntry {
   expiresAt = 0;
   /** The refresh in flight, shared by every caller waiting for this key. */
   inflight: Promise<CacheLookup> | undefined;
-  /** When the last upstream attempt settled; forced refreshes within `minRefreshInterval` reuse its outcome. */
-  settledAt = Number.NEGATIVE_INFINITY;
+  /** When the last forced refresh started; another within `minRefreshInterval` reuses its outcome. Only forced
+   * refreshes count: a refresh right after an ordinary read (an app that just failed to log in with it) still goes
+   * upstream. */
+  forcedAt = Number.NEGATIVE_INFINITY;
 
   /** The last upstream error, until a success clears it. */
   error: SecretsError | undefined;

@@ -53,7 +53,7 @@ export interface SecretsCacheOptions {
   rotationCheckInterval?: Duration;
   rotationCheckIntervalMs?: number;
   /** Forced refreshes (`refresh()`, `forceRefresh`) of one key go upstream at most once per interval; within it
-   * they return the value just fetched. Callers never sleep. Default `'1s'`. */
+   * they return the outcome of the one that did. Callers never sleep. Default `'1s'`. */
   minRefreshInterval?: Duration;
   minRefreshIntervalMs?: number;
   /** A prom-client registry to publish `latchkey_*` metrics on. Several caches may share one registry. */

@@ -322,7 +322,8 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     if (entry.inflight !== undefined) return entry.inflight;
     if (force) {
       if (entry.pinned && entry.value !== undefined) return Promise.resolve(entry.hit);
-      if (now - entry.settledAt < this.#config.minRefreshIntervalMs) return this.#lastOutcome(entry, now);
+      if (now - entry.forcedAt < this.#config.minRefreshIntervalMs) return this.#lastOutcome(entry, now);
+      entry.forcedAt = now;
       return this.#revalidate(entry, true);
     }
     if (entry.value !== undefined && now < entry.expiresAt) return Promise.resolve(entry.hit);
@@ -337,7 +338,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     return this.#revalidate(entry, false);
   }
 
-  /** The outcome of the upstream read that just settled (forced refreshes within `minRefreshInterval`). */
+  /** The outcome of the forced refresh that just ran (for forced refreshes within `minRefreshInterval`). */
   #lastOutcome(entry: CacheEntry, now: number): Promise<CacheLookup> {
     if (entry.error === undefined && entry.value !== undefined) return Promise.resolve(entry.hit);
     if (entry.error !== undefined && entry.value !== undefined && this.#servableStale(entry, now)) {
@@ -367,7 +368,6 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     if (entry.inflight !== undefined) return entry.inflight;
     const inflight = this.#fetch(entry, force).finally(() => {
       entry.inflight = undefined;
-      entry.settledAt = this.#clock.now();
       if (this.#watches.has(entry.key)) this.#scheduleWatch(entry.key);
     });
     entry.inflight = inflight;
