@@ -8,6 +8,7 @@ import {
   PutSecretValueCommand,
   RotateSecretCommand,
   type SecretsManagerClient,
+  UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, type RotationEvent, startEmulator } from '../src/index.js';
@@ -217,6 +218,45 @@ describe('RotateSecret with an in-process rotation function', () => {
     const next = (await sm.send(new DescribeSecretCommand({ SecretId: secret.name }))).NextRotationDate!;
     expect(next.getUTCDay()).toBe(1);
     expect(next.getUTCHours()).toBe(16);
+  });
+
+  it('gives a secret created without a value its first value by rotation', async () => {
+    const arn = lambdaArn(`initial-${Date.now()}`);
+    emu.rotation.register(arn, async (event) => {
+      const { SecretId, ClientRequestToken, Step } = event;
+      if (Step === 'createSecret') {
+        await sm.send(
+          new PutSecretValueCommand({
+            SecretId,
+            ClientRequestToken,
+            SecretString: 'first',
+            VersionStages: ['AWSPENDING'],
+          }),
+        );
+        const stages = (await sm.send(new DescribeSecretCommand({ SecretId }))).VersionIdsToStages;
+        expect(stages).toEqual({ [ClientRequestToken]: ['AWSPENDING'] });
+      }
+      if (Step === 'finishSecret') {
+        // No version holds AWSCURRENT yet, so there is nothing to name in RemoveFromVersionId.
+        await sm.send(
+          new UpdateSecretVersionStageCommand({
+            SecretId,
+            VersionStage: 'AWSCURRENT',
+            MoveToVersionId: ClientRequestToken,
+          }),
+        );
+      }
+    });
+    const name = uniqueName('empty');
+    await sm.send(new CreateSecretCommand({ Name: name }));
+    const rotated = await sm.send(new RotateSecretCommand({ SecretId: name, RotationLambdaARN: arn }));
+    expect(await emu.rotation.whenIdle(name)).toMatchObject({ status: 'succeeded' });
+    const value = await sm.send(new GetSecretValueCommand({ SecretId: name }));
+    expect(value).toMatchObject({
+      SecretString: 'first',
+      VersionId: rotated.VersionId,
+      VersionStages: ['AWSCURRENT'],
+    });
   });
 
   it('a new AWSCURRENT value put during a rotation abandons it: AWSPENDING leaves the in-progress version', async () => {

@@ -103,7 +103,10 @@ export function putValue(secret: Secret, request: PutValueRequest): PutValueResu
     secret.versions.push(version);
   }
   const stages = [...request.stages];
-  if (!versionWithStage(secret, AWSCURRENT) && !stages.includes(AWSCURRENT)) stages.push(AWSCURRENT);
+  // A secret's first version becomes AWSCURRENT. Filling the empty pending version of a rotation is not creating
+  // one: a secret created without a value gets its first value by rotation, and finishSecret moves AWSCURRENT.
+  if (!existing && !versionWithStage(secret, AWSCURRENT) && !stages.includes(AWSCURRENT))
+    stages.push(AWSCURRENT);
   for (const stage of stages) attachStage(secret, stage, version);
   if (inProgress && inProgress !== version && version.stages.includes(AWSCURRENT)) {
     detachStage(inProgress, AWSPENDING);
