@@ -1,0 +1,166 @@
+// Rotator: time for full rotations (single user, alternating users) against the local MariaDB, a private
+// PostgreSQL cluster and the emulator, and each Lambda bundle's size and cold import time.
+import { execFile } from 'node:child_process';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { escapeIdentifier, escapeLiteral } from 'pg';
+import { buildLambda, LAMBDA_FUNCTIONS } from '../packages/rotator/scripts/build-lambda.js';
+import { mysqlEngine } from '../packages/rotator/src/engines/mysql/session.js';
+import { scramSha256Verifier } from '../packages/rotator/src/engines/postgres/password-verifier.js';
+import { postgresEngine } from '../packages/rotator/src/engines/postgres/session.js';
+import { mariadbFixture } from '../packages/rotator/test/support/mariadb.js';
+import { postgresFixture } from '../packages/rotator/test/support/postgres.js';
+import {
+  type RotationHarness,
+  startRotationHarness,
+} from '../packages/rotator/test/support/rotation-harness.js';
+import { SHARED_MARIADB } from '../test/support/services.js';
+
+const execFileAsync = promisify(execFile);
+const ROUNDS = 5;
+
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)]!;
+}
+
+async function timeRotations(harness: RotationHarness, secretId: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const start = performance.now();
+    const outcome = await harness.rotate(secretId);
+    times.push(performance.now() - start);
+    if (outcome.status !== 'succeeded') throw new Error(`rotation failed: ${outcome.error}`);
+  }
+  return median(times);
+}
+
+async function mariadbRotations(): Promise<[string, number][]> {
+  const db = await mariadbFixture();
+  const harness = await startRotationHarness((hooks) => mysqlEngine({ hooks }));
+  try {
+    const single = db.name('lk_bench_s_');
+    const alt = db.name('lk_bench_a_');
+    const master = db.name('lk_bench_m_');
+    for (const user of [single, alt, master]) await db.createUser(user, '%', 'bench-initial');
+    await db.exec("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", [master]);
+    await db.exec(`GRANT SELECT ON ${db.database}.* TO ?@'%'`, [alt]);
+    const base = { engine: 'mariadb', host: SHARED_MARIADB.host, port: SHARED_MARIADB.port };
+    const masterArn = await harness.createSecret(db.name('m-'), {
+      ...base,
+      username: master,
+      password: 'bench-initial',
+    });
+    const singleArn = await harness.createSecret(db.name('s-'), {
+      ...base,
+      username: single,
+      password: 'bench-initial',
+    });
+    const altArn = await harness.createSecret(db.name('a-'), {
+      ...base,
+      username: alt,
+      password: 'bench-initial',
+      masterarn: masterArn,
+    });
+    return [
+      ['MariaDB single user', await timeRotations(harness, singleArn)],
+      ['MariaDB alternating users', await timeRotations(harness, altArn)],
+    ];
+  } finally {
+    await harness.close();
+    await db.cleanup();
+  }
+}
+
+async function postgresRotations(): Promise<[string, number][]> {
+  const db = await postgresFixture({ logStatements: false });
+  const harness = await startRotationHarness((hooks) => postgresEngine({ hooks }));
+  try {
+    const role = (name: string, extra = '') =>
+      db.exec(
+        `CREATE ROLE ${escapeIdentifier(name)} LOGIN ${extra} PASSWORD ${escapeLiteral(scramSha256Verifier('bench-initial'))}`,
+      );
+    const single = db.name('bench_s_');
+    const alt = db.name('bench_a_');
+    const master = db.name('bench_m_');
+    await role(single);
+    await role(alt);
+    await role(master, 'CREATEROLE');
+    const base = { engine: 'postgres', host: db.cluster.host, port: db.cluster.port };
+    const masterArn = await harness.createSecret(db.name('m-'), {
+      ...base,
+      username: master,
+      password: 'bench-initial',
+    });
+    const singleArn = await harness.createSecret(db.name('s-'), {
+      ...base,
+      username: single,
+      password: 'bench-initial',
+    });
+    const altArn = await harness.createSecret(db.name('a-'), {
+      ...base,
+      username: alt,
+      password: 'bench-initial',
+      masterarn: masterArn,
+    });
+    return [
+      ['PostgreSQL single user', await timeRotations(harness, singleArn)],
+      ['PostgreSQL alternating users', await timeRotations(harness, altArn)],
+    ];
+  } finally {
+    await harness.close();
+    await db.stop();
+  }
+}
+
+/** Median wall time for a fresh `node` to load `module` (what a Lambda cold start pays for our code). */
+async function importTimeMs(loader: string): Promise<number> {
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS; i++) {
+    const { stdout } = await execFileAsync(process.execPath, [
+      '--no-warnings',
+      '--input-type=module',
+      '-e',
+      loader,
+    ]);
+    times.push(Number(stdout.trim()));
+  }
+  return median(times);
+}
+
+const timed = (statement: string) =>
+  `const t = performance.now(); ${statement}; console.log((performance.now() - t).toFixed(1));`;
+
+export async function run(): Promise<void> {
+  const rotations = [...(await mariadbRotations()), ...(await postgresRotations())];
+  console.log(`full rotation through the emulator (median of ${ROUNDS}; RotateSecret to outcome):`);
+  for (const [name, ms] of rotations) console.log(`  ${name.padEnd(32)} ${ms.toFixed(1)} ms`);
+
+  const dir = await mkdtemp(join(tmpdir(), 'latchkey-bench-lambda-'));
+  const distHandlers = fileURLToPath(new URL('../packages/rotator/dist/handlers/', import.meta.url));
+  try {
+    console.log(`Lambda bundles (esbuild, minified; cold import median of ${ROUNDS} fresh node processes):`);
+    for (const name of LAMBDA_FUNCTIONS) {
+      const built = await buildLambda(name, dir);
+      const { unzipSync } = await import('fflate');
+      const { readFile, writeFile } = await import('node:fs/promises');
+      const entry = join(dir, `${name}.cjs`);
+      await writeFile(entry, unzipSync(await readFile(built.zipPath))['index.js']!);
+      const bundled = await importTimeMs(
+        timed(`(await import('node:module')).createRequire(import.meta.url)(${JSON.stringify(entry)})`),
+      );
+      const unbundled = await importTimeMs(
+        timed(`await import(${JSON.stringify(join(distHandlers, `${name}.js`))})`),
+      );
+      console.log(
+        `  ${name.padEnd(9)} zip ${(built.zipBytes / 1024).toFixed(0)} KiB (bundle ${(built.bundleBytes / 1024).toFixed(0)} KiB)` +
+          `  import ${bundled.toFixed(1)} ms bundled vs ${unbundled.toFixed(1)} ms from dist/ (node_modules): ${(unbundled / bundled).toFixed(2)}x`,
+      );
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
