@@ -18,6 +18,8 @@ export interface RequestLogEntry {
 export class CallLog {
   private readonly counts = new Map<string, number>();
   private readonly log: RequestLogEntry[] = [];
+  /** Where the oldest entry sits once the log is full. */
+  private oldest = 0;
 
   constructor(private readonly limit: number) {}
 
@@ -33,17 +35,21 @@ export class CallLog {
   }
 
   record(entry: RequestLogEntry): void {
-    this.log.push(entry);
-    if (this.log.length > this.limit) this.log.splice(0, this.log.length - this.limit);
+    // A ring buffer: recording stays O(1) however full the log is.
+    if (this.log.length < this.limit) this.log.push(entry);
+    else this.log[this.oldest] = entry;
+    this.oldest = (this.oldest + 1) % this.limit;
   }
 
-  /** The most recent requests, oldest first (at most `limit` of them). */
-  get entries(): readonly RequestLogEntry[] {
-    return this.log;
+  /** The most recent requests, oldest first (at most `limit` of them); a copy. */
+  get entries(): RequestLogEntry[] {
+    if (this.log.length < this.limit) return [...this.log];
+    return [...this.log.slice(this.oldest), ...this.log.slice(0, this.oldest)];
   }
 
   reset(): void {
     this.counts.clear();
     this.log.length = 0;
+    this.oldest = 0;
   }
 }

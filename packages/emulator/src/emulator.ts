@@ -101,7 +101,7 @@ export class Emulator {
   }
 
   /** Recent requests, oldest first: operation, caller's access key and principal, SecretId, status, error. */
-  get requestLog(): readonly RequestLogEntry[] {
+  get requestLog(): RequestLogEntry[] {
     return this.callLog.entries;
   }
 

@@ -102,4 +102,29 @@ describe('admin routes (for tests in other processes)', () => {
     expect(served).toContain(secret);
     expect(served).not.toContain(value);
   });
+
+  it('keeps only the most recent requests, in order', async () => {
+    const small = await startEmulator({ host: '127.0.0.1', port: 0, requestLogLimit: 3 });
+    try {
+      const client = smClient(small);
+      for (let i = 0; i < 5; i++)
+        await failure(client.send(new GetSecretValueCommand({ SecretId: `s${i}` })));
+      expect(small.requestLog.map((entry) => entry.secretId)).toEqual(['s2', 's3', 's4']);
+      expect(small.calls('GetSecretValue')).toBe(5);
+    } finally {
+      await small.close();
+    }
+  });
+
+  it('serves on IPv6 loopback', async () => {
+    const v6 = await startEmulator({ host: '::1', port: 0 });
+    try {
+      expect(v6.endpoint).toMatch(/^http:\/\/\[::1\]:\d+$/);
+      const client = smClient(v6);
+      await client.send(new CreateSecretCommand({ Name: 'v6', SecretString: 'x' }));
+      expect((await client.send(new GetSecretValueCommand({ SecretId: 'v6' }))).SecretString).toBe('x');
+    } finally {
+      await v6.close();
+    }
+  });
 });

@@ -73,6 +73,33 @@ describe('dataFile', () => {
     }
   });
 
+  it('concurrent changes all reach the file, which stays valid', async () => {
+    const dataFile = join(dir, 'busy.json');
+    const emu = await startEmulator({
+      host: '127.0.0.1',
+      port: 0,
+      dataFile,
+      seed: [{ Name: 'busy', SecretString: 'v0' }],
+    });
+    const sm = smClient(emu);
+    const puts = await Promise.all(
+      Array.from({ length: 40 }, (_, i) =>
+        sm.send(
+          new PutSecretValueCommand({
+            SecretId: 'busy',
+            SecretString: `v${i + 1}`,
+            VersionStages: [`label-${i}`],
+          }),
+        ),
+      ),
+    );
+    await emu.close();
+    const stored = JSON.parse(await readFile(dataFile, 'utf8'));
+    const versionIds = stored.secrets[0].versions.map((v: { id: string }) => v.id);
+    expect(versionIds).toEqual(expect.arrayContaining(puts.map((p) => p.VersionId)));
+    expect(versionIds).toHaveLength(41);
+  });
+
   it('refuses to start on a corrupt file, naming it, and leaves the file alone', async () => {
     const dataFile = join(dir, 'corrupt.json');
     for (const content of ['{"format": "latchkey-emulator", "vers', '{"hello": "world"}', '[]']) {
