@@ -183,7 +183,7 @@ export function createEmulatorServer(deps: ServerDependencies): Server {
     json11.writeError(res, error, randomUUID());
   }
 
-  return createServer((req, res) => {
+  const server = createServer((req, res) => {
     handle(req, res).catch((error: unknown) => {
       console.error('latchkey-emulator: request failed', error);
       if (res.headersSent) res.destroy();
@@ -195,4 +195,9 @@ export function createEmulatorServer(deps: ServerDependencies): Server {
         );
     });
   });
+  // Keep idle connections open longer than clients keep them (the SDK reuses sockets), so a request is never sent
+  // on a socket the server is closing at that moment; close() drops them explicitly.
+  server.keepAliveTimeout = 65_000;
+  server.headersTimeout = 70_000;
+  return server;
 }
