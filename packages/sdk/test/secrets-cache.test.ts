@@ -225,6 +225,23 @@ describe('SecretsCache: refresh-ahead and rotation', () => {
     expect(source.calls.DescribeSecret).toBe(3); // rotation over: back to the normal TTL
   });
 
+  it('stops polling a rotation that has not finished within one TTL (a failed rotation leaves AWSPENDING)', async () => {
+    const { source, clock, cache } = setup({ ttl: '1m', refreshAhead: 0.2, rotationCheckInterval: '5s' });
+    source.put('db', 'one');
+    await cache.get('db');
+    source.startRotation('db', 'two'); // never finished
+    let checks = 0;
+    for (let second = 0; second < 300; second += 5) {
+      clock.advance(5_000);
+      await cache.get('db');
+      await settle();
+      checks = source.calls.DescribeSecret;
+    }
+    // 5-second polling for the first minute (about 12 checks), then once per TTL.
+    expect(checks).toBeGreaterThanOrEqual(12);
+    expect(checks).toBeLessThanOrEqual(12 + 5);
+  });
+
   it('checks a secret when its next scheduled rotation starts', async () => {
     const { source, clock, cache } = setup({ refreshAhead: 0.2 });
     source.put('db', 'one');

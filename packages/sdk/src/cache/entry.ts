@@ -38,6 +38,11 @@ export class CacheEntry {
    * upstream. */
   forcedAt = Number.NEGATIVE_INFINITY;
 
+  /** The AWSPENDING version last seen by a check, and since when: rotation polling stops after one TTL, because a
+   * rotation that takes longer has most likely failed (a failed rotation leaves AWSPENDING in place). */
+  pendingVersionId: string | undefined;
+  pendingSince = 0;
+
   /** The last upstream error, until a success clears it. */
   error: SecretsError | undefined;
   failures = 0;

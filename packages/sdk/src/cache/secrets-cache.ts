@@ -253,11 +253,11 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
       this.#watches.set(key, watch);
     }
     watch.listeners.add(listener);
-    const entry = this.#entries.get(key);
-    if (entry?.value === undefined) {
-      // Load a baseline so that the next version is recognised as a change.
-      this.#revalidate(this.#entryFor(key, request), false).catch(ignore);
-    } else {
+    const entry = this.#entryFor(key, request);
+    if (entry.value === undefined && entry.error === undefined) {
+      // Load a baseline so that the next version is recognised as a change (its completion arms the timer).
+      this.#refreshInBackground(entry, this.#clock.now());
+    } else if (entry.inflight === undefined) {
       this.#scheduleWatch(key);
     }
     return () => {
@@ -495,7 +495,14 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     const lifetime = ttlMs * (1 - ttlJitter * this.#random());
     entry.expiresAt = now + lifetime;
     let checkAt = now + lifetime * (1 - refreshAhead);
-    if (check?.rotating === true) checkAt = Math.min(checkAt, now + rotationCheckIntervalMs);
+    const pending = check?.pendingVersionId;
+    if (check !== undefined && pending !== entry.pendingVersionId) {
+      entry.pendingVersionId = pending;
+      entry.pendingSince = now;
+    }
+    if (pending !== undefined && now - entry.pendingSince < ttlMs) {
+      checkAt = Math.min(checkAt, now + rotationCheckIntervalMs);
+    }
     if (nextRotation !== undefined && nextRotation > now) checkAt = Math.min(checkAt, nextRotation);
     entry.checkAt = checkAt;
   }

@@ -3,8 +3,8 @@ import type { SecretDescription } from '../types/source.js';
 export interface VersionCheck {
   /** The cached version still holds the requested stage. */
   readonly unchanged: boolean;
-  /** A rotation is in progress: an AWSPENDING version other than the AWSCURRENT one exists. */
-  readonly rotating: boolean;
+  /** The AWSPENDING version when it differs from AWSCURRENT: a rotation is in progress (or stuck). */
+  readonly pendingVersionId: string | undefined;
 }
 
 /** Compares a DescribeSecret answer with the cached version. Without `VersionIdsToStages` nothing can be
@@ -24,6 +24,6 @@ export function checkVersion(
   }
   return {
     unchanged: stages[cachedVersionId]?.includes(versionStage) === true,
-    rotating: pending !== undefined && pending !== current,
+    pendingVersionId: pending !== current ? pending : undefined,
   };
 }
