@@ -103,6 +103,18 @@ describe('CreateSecret and GetSecretValue', () => {
     expect(described.RotationEnabled).toBeUndefined();
   });
 
+  it('records the day of the last read as LastAccessedDate', async () => {
+    const name = uniqueName();
+    await sm.send(new CreateSecretCommand({ Name: name, SecretString: 'x' }));
+    expect((await sm.send(new DescribeSecretCommand({ SecretId: name }))).LastAccessedDate).toBeUndefined();
+    await sm.send(new GetSecretValueCommand({ SecretId: name }));
+    const accessed = (await sm.send(new DescribeSecretCommand({ SecretId: name }))).LastAccessedDate!;
+    const today = new Date();
+    expect(accessed.toISOString()).toBe(
+      new Date(Date.UTC(today.getUTCFullYear(), today.getUTCMonth(), today.getUTCDate())).toISOString(),
+    );
+  });
+
   it('creates a secret without a value, which has no version until one is put', async () => {
     const name = uniqueName();
     const created = await sm.send(new CreateSecretCommand({ Name: name }));
