@@ -1,6 +1,5 @@
 /** `latchkey get <ref>`: print one secret (or one JSON key of it) for scripts. */
-import { jsonField, secretText } from '../files/format.js';
-import { parseReference } from '../files/reference.js';
+import { parseSecretReference, resolveReference } from '@latchkey/sdk';
 import { openReader, READER_HELP, READER_OPTIONS } from './reader.js';
 import { type CommandIO, parse, stringValue, UsageError } from './usage.js';
 
@@ -29,17 +28,25 @@ export async function runGet(argv: readonly string[], io: CommandIO): Promise<nu
   }
   if (parsed.positionals.length !== 1)
     throw new UsageError("latchkey get: give exactly one secret reference. See 'latchkey get --help'.");
-  const ref = parseReference(parsed.positionals[0] as string);
-  const jsonKey = stringValue(parsed, 'json-key') ?? ref.jsonKey;
+  const reference = parseSecretReference(parsed.positionals[0] as string);
+  const ref = {
+    ...reference,
+    jsonKey: stringValue(parsed, 'json-key') ?? reference.jsonKey,
+    versionStage: stringValue(parsed, 'version-stage') ?? reference.versionStage,
+    versionId: stringValue(parsed, 'version-id') ?? reference.versionId,
+  };
   const { reader } = openReader(parsed, io);
   try {
-    const { value } = await reader.lookup(ref.secretId, {
-      versionStage: stringValue(parsed, 'version-stage') ?? ref.versionStage,
-      versionId: stringValue(parsed, 'version-id') ?? ref.versionId,
-    });
-    const output: Uint8Array | string =
-      jsonKey !== undefined ? jsonField(value, jsonKey) : (value.binary ?? secretText(value));
-    io.stdout.write(output);
+    if (ref.jsonKey !== undefined) {
+      io.stdout.write(await resolveReference(reader, ref));
+    } else {
+      // The whole value: a binary secret's bytes as they are.
+      const { value } = await reader.lookup(ref.secretId, {
+        versionStage: ref.versionStage,
+        versionId: ref.versionId,
+      });
+      io.stdout.write(value.binary ?? value.string ?? '');
+    }
     if ((io.stdout as NodeJS.WriteStream).isTTY) io.stdout.write('\n');
     return 0;
   } finally {

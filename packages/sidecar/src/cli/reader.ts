@@ -1,33 +1,37 @@
 /** The cache `latchkey get/run/render` read through: the SDK's SecretsCache over Secrets Manager, configured by
  * `--region` and `--endpoint` (or the AWS SDK's own environment: AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER). */
+import type { SecretsCache } from '@latchkey/sdk';
 import { Registry } from 'prom-client';
 import { type ConfigOverride, loadConfig } from '../config/load.js';
 import { createLogger, type Logger } from '../logger.js';
 import { awsReaders } from '../upstream/aws.js';
-import type { SecretReader } from '../upstream/readers.js';
 import { type CommandIO, type Options, type Parsed, stringValue } from './usage.js';
 
 export const READER_OPTIONS: Options = {
   region: { type: 'string' },
   endpoint: { type: 'string' },
+  config: { type: 'string', short: 'c' },
 };
 
 export const READER_HELP = `      --region <region>       AWS region (default: the AWS SDK's chain)
-      --endpoint <url>        Secrets Manager endpoint (e.g. the emulator; default AWS)`;
+      --endpoint <url>        Secrets Manager endpoint (e.g. the emulator; default AWS)
+  -c, --config <file>         take cache settings (ttl_seconds, region, [latchkey] endpoint, …) from a serve configuration`;
 
 export interface CommandReader {
-  readonly reader: SecretReader;
+  readonly reader: SecretsCache;
   readonly logger: Logger;
 }
 
+/** `--config`: a serve configuration whose cache settings (ttl_seconds, region, endpoint, …) apply too. */
 export function openReader(parsed: Parsed, io: CommandIO): CommandReader {
+  const file = stringValue(parsed, 'config');
   const overrides: ConfigOverride[] = [];
   for (const key of ['region', 'endpoint']) {
     const value = stringValue(parsed, key);
     if (value !== undefined) overrides.push({ key, value });
   }
   const level = io.env.LATCHKEY_LOG_LEVEL ?? 'warn';
-  const config = loadConfig({ env: {}, overrides: [...overrides, { key: 'log_level', value: level }] });
+  const config = loadConfig({ file, env: {}, overrides: [...overrides, { key: 'log_level', value: level }] });
   const logger = createLogger({ level: config.logLevel });
   return { reader: awsReaders(config, { registry: new Registry(), logger })(undefined), logger };
 }

@@ -1,11 +1,11 @@
 /** `latchkey render`: write secrets to files atomically (mode 0400 or 0600), once or on every change. */
 
+import type { SecretsCache } from '@latchkey/sdk';
 import { loadConfig } from '../config/load.js';
 import type { RenderTemplate } from '../config/schema.js';
 import { parseRenderTemplate } from '../config/toml.js';
 import { TemplateRenderer } from '../files/templates.js';
 import type { Logger } from '../logger.js';
-import type { SecretReader } from '../upstream/readers.js';
 import { openReader, READER_HELP, READER_OPTIONS } from './reader.js';
 import { type CommandIO, parse, stringValue, UsageError } from './usage.js';
 
@@ -20,7 +20,6 @@ Write secrets to files atomically (temporary file, fsync, rename) with mode 0400
       --json-key <key>        with json-key (or raw): the key to write
       --mode <mode>           0400 (default) or 0600
       --exec <command>        run this (through /bin/sh -c) after each change
-  -c, --config <file>         render the templates of this configuration file instead
       --watch                 keep running and re-render when a secret changes
 ${READER_HELP}
   -h, --help                  this help`;
@@ -49,7 +48,6 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
       'json-key': { type: 'string' },
       mode: { type: 'string' },
       exec: { type: 'string' },
-      config: { type: 'string', short: 'c' },
       watch: { type: 'boolean' },
       help: { type: 'boolean', short: 'h' },
       ...READER_OPTIONS,
@@ -77,10 +75,13 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
     await renderer.renderAll();
     if (parsed.values.watch !== true) return 0;
     renderer.watch();
+    // The cache's timers do not hold the process open (they are unref'd); this does, until a signal.
+    const keepAlive = setInterval(() => undefined, 2 ** 30);
     await new Promise<void>((resolve) => {
       process.once('SIGTERM', resolve);
       process.once('SIGINT', resolve);
     });
+    clearInterval(keepAlive);
     return 0;
   } finally {
     await renderer.close();
@@ -91,7 +92,7 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
 /** `serve` with `[[latchkey.render]]`: render through the sidecar's own cache and keep the files current. */
 export function startTemplateRenderer(
   templates: readonly RenderTemplate[],
-  reader: SecretReader,
+  reader: SecretsCache,
   logger: Logger,
 ): TemplateRenderer {
   const renderer = new TemplateRenderer(templates, reader, { logger });

@@ -4,9 +4,7 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { selectedText } from '../files/format.js';
-import { parseReference, type SecretReference } from '../files/reference.js';
-import type { SecretReader } from '../upstream/readers.js';
+import { parseSecretReference, resolveEnv, type SecretReference, type SecretsCache } from '@latchkey/sdk';
 import { openReader, READER_HELP, READER_OPTIONS } from './reader.js';
 import { type CommandIO, parse, stringValues, UsageError } from './usage.js';
 
@@ -23,35 +21,26 @@ ${READER_HELP}
 
 const FORWARDED: readonly NodeJS.Signals[] = ['SIGTERM', 'SIGINT', 'SIGHUP', 'SIGQUIT', 'SIGUSR1', 'SIGUSR2'];
 
-interface Binding {
-  readonly name: string;
-  readonly ref: SecretReference;
+interface Bindings {
+  /** `{ NAME: ref }`, as the SDK's resolveEnv takes it. */
+  readonly env: Record<string, string>;
+  readonly refs: readonly SecretReference[];
 }
 
-function parseBinding(text: string): Binding {
-  const eq = text.indexOf('=');
-  const name = text.slice(0, eq);
-  if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
-    throw new UsageError(
-      `latchkey run: --env ${JSON.stringify(text)}: expected NAME=<ref> with a valid variable name`,
-    );
-  }
-  return { name, ref: parseReference(text.slice(eq + 1)) };
-}
-
-async function resolveEnv(
-  reader: SecretReader,
-  bindings: readonly Binding[],
-): Promise<Record<string, string>> {
+/** `--env NAME=ref` flags; references are checked now, so a bad one fails before the command starts. */
+function parseBindings(flags: readonly string[]): Bindings {
   const env: Record<string, string> = {};
-  for (const { name, ref } of bindings) {
-    const { value } = await reader.lookup(ref.secretId, {
-      versionStage: ref.versionStage,
-      versionId: ref.versionId,
-    });
-    env[name] = selectedText(value, ref.jsonKey);
+  for (const text of flags) {
+    const eq = text.indexOf('=');
+    const name = text.slice(0, eq);
+    if (eq <= 0 || !/^[A-Za-z_][A-Za-z0-9_]*$/.test(name)) {
+      throw new UsageError(
+        `latchkey run: --env ${JSON.stringify(text)}: expected NAME=<ref> with a valid variable name`,
+      );
+    }
+    env[name] = text.slice(eq + 1);
   }
-  return env;
+  return { env, refs: Object.values(env).map((ref) => parseSecretReference(ref)) };
 }
 
 export async function runRun(argv: readonly string[], io: CommandIO): Promise<number> {
@@ -70,7 +59,7 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
   }
   if (command.length === 0)
     throw new UsageError("latchkey run: give the command after --. See 'latchkey run --help'.");
-  const bindings = stringValues(parsed, 'env').map(parseBinding);
+  const bindings = parseBindings(stringValues(parsed, 'env'));
   const { reader, logger } = openReader(parsed, io);
   try {
     return await supervise(command, bindings, reader, io, parsed.values.watch === true, (message) =>
@@ -83,8 +72,8 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
 
 function supervise(
   command: readonly string[],
-  bindings: readonly Binding[],
-  reader: SecretReader,
+  bindings: Bindings,
+  reader: SecretsCache,
   io: CommandIO,
   watch: boolean,
   note: (message: string) => void,
@@ -102,7 +91,7 @@ function supervise(
     };
 
     const start = async () => {
-      const env = { ...io.env, ...(await resolveEnv(reader, bindings)) };
+      const env = { ...io.env, ...(await resolveEnv(reader, bindings.env)) };
       const current = spawn(command[0] as string, command.slice(1), { env, stdio: 'inherit' });
       child = current;
       current.once('error', (error) => {
@@ -129,7 +118,7 @@ function supervise(
 
     start().then(() => {
       if (!watch) return;
-      for (const { ref } of bindings) {
+      for (const ref of bindings.refs) {
         unsubscribe.push(
           reader.onChange(ref.secretId, restart, {
             versionStage: ref.versionStage,

@@ -1,4 +1,5 @@
 /** `latchkey serve`: the agent-compatible sidecar. Flags override the configuration file (`--config`). */
+import { SecretsCache } from '@latchkey/sdk';
 import { agentKeys, latchkeyKeys } from '../config/keys.js';
 import { type ConfigOverride, loadConfig } from '../config/load.js';
 import type { SidecarConfig } from '../config/schema.js';
@@ -95,7 +96,7 @@ export async function runServe(argv: readonly string[], io: CommandIO): Promise<
   if (credentialError) throw credentialError;
   const sidecar = await Sidecar.start({ config, env: io.env, readers: awsReaders });
   const renderer =
-    config.latchkey.render.length > 0
+    config.latchkey.render.length > 0 && sidecar.reader instanceof SecretsCache
       ? startTemplateRenderer(config.latchkey.render, sidecar.reader, sidecar.logger)
       : undefined;
   io.stdout.write(`Latchkey/${SIDECAR_VERSION} listening on ${sidecar.url}\n`);

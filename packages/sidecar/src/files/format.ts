@@ -28,20 +28,6 @@ export function secretJson(value: SecretValue): Record<string, unknown> {
   return parsed as Record<string, unknown>;
 }
 
-/** A JSON field as text: strings as they are, anything else as JSON. */
-export function jsonField(value: SecretValue, key: string): string {
-  const object = secretJson(value);
-  if (!Object.hasOwn(object, key))
-    throw new SecretFormatError(`secret ${value.name} has no JSON key "${key}"`);
-  const field = object[key];
-  return typeof field === 'string' ? field : JSON.stringify(field);
-}
-
-/** The value a reference selects: the whole secret, or one JSON key. */
-export function selectedText(value: SecretValue, jsonKey: string | undefined): string {
-  return jsonKey === undefined ? secretText(value) : jsonField(value, jsonKey);
-}
-
 function dotenvQuote(text: string): string {
   return `"${text.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n').replace(/\r/g, '\\r')}"`;
 }

@@ -5,14 +5,18 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
+import {
+  parseSecretReference,
+  resolveReference,
+  type SecretReference,
+  type SecretsCache,
+} from '@latchkey/sdk';
 import type { RenderTemplate } from '../config/schema.js';
 import type { Logger } from '../logger.js';
-import type { SecretReader } from '../upstream/readers.js';
 import { writeFileAtomic } from './atomic-write.js';
-import { dotenvFromJson, dotenvLines, jsonField, secretJson, secretText } from './format.js';
-import { parseReference, type SecretReference } from './reference.js';
+import { dotenvFromJson, dotenvLines, secretJson } from './format.js';
 
-type Reader = Pick<SecretReader, 'lookup' | 'onChange'>;
+type Reader = SecretsCache;
 
 async function read(reader: Reader, ref: SecretReference) {
   return (await reader.lookup(ref.secretId, { versionStage: ref.versionStage, versionId: ref.versionId }))
@@ -24,31 +28,29 @@ export async function renderTemplate(template: RenderTemplate, reader: Reader): 
   if (template.env !== undefined) {
     const entries: [string, string][] = [];
     for (const [name, text] of Object.entries(template.env)) {
-      const ref = parseReference(text);
-      const value = await read(reader, ref);
-      entries.push([name, ref.jsonKey === undefined ? secretText(value) : jsonField(value, ref.jsonKey)]);
+      entries.push([name, await resolveReference(reader, parseSecretReference(text))]);
     }
     return Buffer.from(dotenvLines(entries), 'utf8');
   }
-  const ref = parseReference(template.secret as string);
+  const parsed = parseSecretReference(template.secret as string);
+  const ref = template.jsonKey === undefined ? parsed : { ...parsed, jsonKey: template.jsonKey };
+  if (template.format === 'json-key' || (template.format === 'raw' && ref.jsonKey !== undefined)) {
+    return Buffer.from(await resolveReference(reader, ref), 'utf8');
+  }
   const value = await read(reader, ref);
-  const jsonKey = template.jsonKey ?? ref.jsonKey;
   switch (template.format) {
     case 'raw':
-      if (jsonKey !== undefined) return Buffer.from(jsonField(value, jsonKey), 'utf8');
       return value.binary ?? Buffer.from(value.string ?? '', 'utf8');
-    case 'json-key':
-      return Buffer.from(jsonField(value, jsonKey as string), 'utf8');
     case 'json':
       return Buffer.from(`${JSON.stringify(secretJson(value), null, 2)}\n`, 'utf8');
-    case 'dotenv':
+    default:
       return Buffer.from(dotenvFromJson(value), 'utf8');
   }
 }
 
 export function templateReferences(template: RenderTemplate): SecretReference[] {
   const refs = template.env !== undefined ? Object.values(template.env) : [template.secret as string];
-  return refs.map(parseReference);
+  return refs.map((ref) => parseSecretReference(ref));
 }
 
 export interface TemplateRendererOptions {

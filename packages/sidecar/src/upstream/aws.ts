@@ -5,10 +5,9 @@
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
 import { fromIni } from '@aws-sdk/credential-providers';
-import { AwsSource, SecretsCache, type SecretsError } from '@latchkey/sdk';
+import { AwsSource, SecretsCache, type SecretsCacheOptions, type SecretsError } from '@latchkey/sdk';
 import type { SidecarConfig } from '../config/schema.js';
 import type { ReaderDependencies } from '../sidecar.js';
-import type { SecretReader, SecretReaderFactory } from './readers.js';
 
 /** With PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED=false every read goes upstream (still coalesced). */
 function ttlMs(config: SidecarConfig): number {
@@ -55,15 +54,14 @@ export function awsReaders(
   config: SidecarConfig,
   deps: ReaderDependencies,
   clientOverrides: SecretsManagerClientConfig = {},
-): SecretReaderFactory {
+): (roleArn: string | undefined) => SecretsCache {
   const clientConfig = { ...awsClientConfig(config), ...clientOverrides };
   return (roleArn) => {
     const source =
       roleArn === undefined
         ? new AwsSource({ clientConfig })
         : new AwsSource({ clientConfig, roleArn, stsClientConfig: stsClientConfig(config, clientConfig) });
-    const cache = new SecretsCache({
-      source,
+    const cache = new SourceOwningCache(source, {
       ttlMs: ttlMs(config),
       maxEntries: config.cacheSize,
       maxStaleMs: config.ignoreTransientErrors ? config.latchkey.maxStaleSeconds * 1000 : 0,
@@ -71,17 +69,23 @@ export function awsReaders(
       registry: deps.registry,
       logger: deps.logger.child({ component: 'cache', ...(roleArn === undefined ? {} : { roleArn }) }),
     });
-    const reader: SecretReader = {
-      lookup: (secretId, options) => cache.lookup(secretId, options),
-      prefetch: (secretIds) => cache.prefetch(secretIds),
-      onChange: (secretId, listener, options) => cache.onChange(secretId, listener, options),
-      close: async () => {
-        await cache.close();
-        source.close();
-      },
-    };
-    return reader;
+    return cache;
   };
+}
+
+/** A SecretsCache that closes the source it was given (one AWS client per role, closed on eviction). */
+export class SourceOwningCache extends SecretsCache {
+  readonly #source: AwsSource;
+
+  constructor(source: AwsSource, options: Omit<SecretsCacheOptions, 'source'>) {
+    super({ ...options, source } as SecretsCacheOptions);
+    this.#source = source;
+  }
+
+  override async close(): Promise<void> {
+    await super.close();
+    this.#source.close();
+  }
 }
 
 /** The agent's `validate_credentials`: STS GetCallerIdentity at start-up. Returns the failure to report, if any;
