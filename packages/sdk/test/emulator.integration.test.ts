@@ -216,6 +216,29 @@ describe('AwsSource role assumption on the emulator', () => {
     base.close();
   });
 
+  it('renews the role credentials before they expire', async () => {
+    // An emulator whose clock runs 12 minutes behind: 15-minute credentials expire 3 minutes from now by the
+    // real clock, inside the SDK's 5-minute renewal window, so every read must assume the role again first.
+    const lagging = await startEmulator({ host: '127.0.0.1', port: 0, now: () => Date.now() - 12 * 60_000 });
+    try {
+      const setup = new SecretsManagerClient({ ...lagging.clientConfig, maxAttempts: 1 });
+      const name = unique('renewed');
+      await setup.send(new CreateSecretCommand({ Name: name, SecretString: 'x' }));
+      setup.destroy();
+      const source = new AwsSource({
+        clientConfig: { ...lagging.clientConfig, maxAttempts: 1 },
+        roleArn: `arn:aws:iam::${lagging.accountId}:role/${unique('short')}`,
+        duration: '15m',
+        stsClientConfig: lagging.clientConfig,
+      });
+      for (let i = 0; i < 3; i++) await source.getSecretValue({ secretId: name });
+      expect(lagging.calls('AssumeRole')).toBeGreaterThanOrEqual(3); // vs exactly 1 for long-lived credentials
+      source.close();
+    } finally {
+      await lagging.close();
+    }
+  });
+
   it('a wrong external id is access denied', async () => {
     const { name } = await createSecret('x');
     const roleArn = `arn:aws:iam::${emu.accountId}:role/${unique('guarded')}`;

@@ -468,4 +468,12 @@ describe('SecretsCache: close', () => {
     expect(clock.pendingTimers).toBe(0);
     await expect(cache.get('db')).rejects.toThrow('closed');
   });
+
+  it('closes a given source only when told to', async () => {
+    const closed: string[] = [];
+    const make = (name: string) => Object.assign(new StubSource(), { close: () => void closed.push(name) });
+    await new SecretsCache({ source: make('kept') }).close();
+    await new SecretsCache({ source: make('closed'), closeSource: true }).close();
+    expect(closed).toEqual(['closed']);
+  });
 });

@@ -24,6 +24,8 @@ export interface BackoffOptions {
 export interface SecretsCacheOptions {
   /** Where secrets come from. Default: a new `AwsSource` (AWS SDK v3, default credentials and region). */
   source?: SecretSource;
+  /** Whether `close()` also closes the source. Default: only when the cache created it (no `source` given). */
+  closeSource?: boolean;
   /** How long a value is served without asking upstream. Default `'5m'`. `'0s'` turns caching off: every read
    * goes upstream (GetSecretValue), still single-flight per key. */
   ttl?: Duration;

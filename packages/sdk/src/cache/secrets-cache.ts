@@ -71,7 +71,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   constructor(options: SecretsCacheOptions = {}) {
     super();
     this.#config = resolveCacheConfig(options);
-    this.#ownsSource = options.source === undefined;
+    this.#ownsSource = options.closeSource ?? options.source === undefined;
     this.#source = options.source ?? new AwsSource();
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
@@ -268,7 +268,8 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     };
   }
 
-  /** Stops background checks, drops every entry, unpublishes metrics, and closes the source if the cache made it. */
+  /** Stops background checks, drops every entry, unpublishes metrics, and closes the source if the cache made it
+   * (or `closeSource` says so). */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
