@@ -116,6 +116,26 @@ describe.skipIf(!available)('MySQL-family engine against MariaDB', () => {
     await conn.end();
   });
 
+  it('two rotations converging the same clone at once take turns instead of colliding on CREATE USER', async () => {
+    const user = db.name('lk_race_');
+    await db.createUser(user, '%', 'race-pw');
+    await db.exec(`GRANT SELECT ON ${db.database}.* TO ?@'%'`, [user]);
+    const engine = mysqlEngine();
+    const sessions = await Promise.all(
+      [1, 2].map(() => engine.connect(creds(SHARED_MARIADB.user, SHARED_MARIADB.password), logger)),
+    );
+    await Promise.all(
+      sessions.map((session) =>
+        session.convergeClone(
+          { username: user, host: '%' },
+          { username: `${user}_clone`, password: 'clone-pw' },
+        ),
+      ),
+    );
+    for (const session of sessions) await session.close();
+    expect(await db.canLogin(`${user}_clone`, 'clone-pw', db.database)).toBe(true);
+  });
+
   it('TLS: ssl true never falls back; absent tries TLS and logs the fallback; false connects plain', async () => {
     const user = db.name('lk_tls_');
     await db.createUser(user, '%', 'tls-pw');

@@ -103,6 +103,22 @@ describe('PostgreSQL engine against a scram-sha-256 cluster with log_statement=a
     expect(await db.cluster.readLog()).not.toContain('sp ace é漢字');
   });
 
+  it('two rotations converging the same clone at once take turns instead of colliding on CREATE ROLE', async () => {
+    const user = db.name('race_');
+    await db.exec(`CREATE ROLE ${id(user)} LOGIN PASSWORD 'race-pw'`);
+    const engine = postgresEngine();
+    const sessions = await Promise.all(
+      [1, 2].map(() => engine.connect(creds(db.cluster.superuser, db.cluster.superuserPassword), logger)),
+    );
+    await Promise.all(
+      sessions.map((session) =>
+        session.convergeClone({ username: user }, { username: `${user}_clone`, password: 'c-pw' }),
+      ),
+    );
+    for (const session of sessions) await session.close();
+    expect(await db.canLogin(`${user}_clone`, 'c-pw')).toBe(true);
+  });
+
   it('TLS: ssl true never falls back to plain; absent falls back and says so', async () => {
     const user = db.name('tls_');
     await db.exec(`CREATE ROLE ${id(user)} LOGIN PASSWORD 'tls-pw'`);

@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { type Connection, createConnection, format, type RowDataPacket } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import { DatabaseStatementError, VerificationError } from '../../errors.js';
@@ -92,12 +93,29 @@ class MysqlSession implements EngineSession {
 
   async convergeClone(source: Account, clone: { username: string; password: string }): Promise<void> {
     const target: Account = { username: clone.username, host: source.host ?? '%' };
+    // Two rotations working on the same account (two secrets for one user, or an overlapping retry) take turns.
+    // MySQL lock names are limited to 64 characters, so the account is hashed into it.
+    const lockName = `latchkey-rotate:${createHash('sha256').update(quoteAccount(target)).digest('hex').slice(0, 40)}`;
+    const lockSeconds = Math.max(1, Math.ceil(this.options.lockTimeoutMs / 1000));
+    const [lock] = await this.query<RowDataPacket>('lock-account', 'SELECT GET_LOCK(?, ?) AS acquired', [
+      lockName,
+      lockSeconds,
+    ]);
+    if (Number(lock?.acquired) !== 1) throw new DatabaseStatementError('lock-account', 'LOCK_WAIT_TIMEOUT');
+    try {
+      await this.convergeLocked(source, target, clone.password);
+    } finally {
+      await this.connection.query('SELECT RELEASE_LOCK(?)', [lockName]).catch(() => undefined);
+    }
+  }
+
+  private async convergeLocked(source: Account, target: Account, password: string): Promise<void> {
     const existing = await this.query<RowDataPacket>(
       'find-user',
       'SELECT 1 FROM mysql.user WHERE User = ? AND Host = ?',
       [target.username, target.host],
     );
-    if (existing.length === 0) await this.change('create-user', createUserStatement(target, clone.password));
+    if (existing.length === 0) await this.change('create-user', createUserStatement(target, password));
 
     const wanted = await this.grantLines('show-grants', source);
     const held = await this.grantLines('show-grants', target);
@@ -126,7 +144,7 @@ class MysqlSession implements EngineSession {
       );
     }
     await this.convergeDefaultRoles(source, target, wanted);
-    await this.change('set-password', passwordForStatement(this.caps, target, clone.password));
+    await this.change('set-password', passwordForStatement(this.caps, target, password));
   }
 
   private async convergeDefaultRoles(source: Account, target: Account, wanted: GrantLine[]): Promise<void> {

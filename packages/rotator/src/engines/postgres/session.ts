@@ -85,6 +85,10 @@ class PostgresSession implements EngineSession {
     // One transaction: a crash anywhere before COMMIT leaves nothing behind.
     await this.query('begin', 'BEGIN');
     try {
+      // Two rotations working on the same role take turns; the lock ends with the transaction.
+      await this.query('lock-account', 'SELECT pg_advisory_xact_lock(hashtextextended($1, 0))', [
+        `latchkey-rotate:${clone.username}`,
+      ]);
       const exists = await this.query('find-role', 'SELECT 1 FROM pg_roles WHERE rolname = $1', [
         clone.username,
       ]);
