@@ -144,6 +144,25 @@ describe('RotateSecret with an in-process rotation function', () => {
     });
   });
 
+  it('refuses a ClientRequestToken naming an existing finished version, changing nothing', async () => {
+    const arn = lambdaArn(`reused-${Date.now()}`);
+    emu.rotation.register(arn, () => {});
+    const secret = await createSecret();
+    const error = await failure(
+      sm.send(
+        new RotateSecretCommand({
+          SecretId: secret.name,
+          RotationLambdaARN: arn,
+          ClientRequestToken: secret.initialVersion,
+        }),
+      ),
+    );
+    expect(error.name).toBe('ResourceExistsException');
+    const described = await sm.send(new DescribeSecretCommand({ SecretId: secret.name }));
+    expect(described.RotationEnabled).toBeUndefined();
+    expect(described.RotationLambdaARN).toBeUndefined();
+  });
+
   it('RotateImmediately=false records the schedule without rotating', async () => {
     const arn = lambdaArn(`scheduled-${Date.now()}`);
     const steps: string[] = [];

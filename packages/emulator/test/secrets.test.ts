@@ -147,6 +147,28 @@ describe('UpdateSecret', () => {
   });
 });
 
+describe('UpdateSecret with a ClientRequestToken of an existing version', () => {
+  it('is refused even with the same value, and changes nothing (unlike PutSecretValue)', async () => {
+    const name = uniqueName();
+    const token = 'u'.repeat(32);
+    await sm.send(new CreateSecretCommand({ Name: name, SecretString: 'v1', Description: 'before' }));
+    await sm.send(new UpdateSecretCommand({ SecretId: name, SecretString: 'v2', ClientRequestToken: token }));
+    const error = await failure(
+      sm.send(
+        new UpdateSecretCommand({
+          SecretId: name,
+          SecretString: 'v2',
+          ClientRequestToken: token,
+          Description: 'after',
+        }),
+      ),
+    );
+    expect(error.name).toBe('ResourceExistsException');
+    expect(error.message).toContain(token);
+    expect((await sm.send(new DescribeSecretCommand({ SecretId: name }))).Description).toBe('before');
+  });
+});
+
 describe('DeleteSecret and RestoreSecret', () => {
   it('schedules deletion with a recovery window; the secret answers InvalidRequestException until restored', async () => {
     const name = uniqueName();

@@ -47,6 +47,12 @@ export const rotateSecret: Operation = (input, { store, now, rotation }) => {
   if (rotation.isRunning(secret.arn) || (immediately && inProgress && inProgress.id !== token)) {
     throw invalidRequest(ROTATION_IN_PROGRESS);
   }
+  // Every check comes before the first change, so a refused request leaves the secret as it was.
+  if (immediately && !inProgress && findVersion(secret, token)) {
+    throw resourceExists(
+      `Version ${token} of secret ${secret.name} already exists; use a new ClientRequestToken.`,
+    );
+  }
   const at = now();
   secret.rotationEnabled = true;
   secret.rotationLambdaArn = lambdaArn;
@@ -57,11 +63,6 @@ export const rotateSecret: Operation = (input, { store, now, rotation }) => {
   if (!immediately) return { ARN: secret.arn, Name: secret.name };
 
   if (!inProgress) {
-    if (findVersion(secret, token)) {
-      throw resourceExists(
-        `Version ${token} of secret ${secret.name} already exists; use a new ClientRequestToken.`,
-      );
-    }
     const version = { id: token, stages: [] as string[], createdAt: at };
     secret.versions.push(version);
     attachStage(secret, AWSPENDING, version);

@@ -79,7 +79,7 @@ export const createSecret: Operation = (input, { store, now }) => {
     versions: [],
   };
   const version = value
-    ? putValue(secret, { token, value, stages: [AWSCURRENT], now: at }).version
+    ? putValue(secret, { token, value, stages: [AWSCURRENT], now: at, repeatable: true }).version
     : undefined;
   store.insert(secret);
   return { ARN: secret.arn, Name: secret.name, VersionId: version?.id };
@@ -92,12 +92,13 @@ export const updateSecret: Operation = (input, { store, now }) => {
   const description = readDescription(input);
   const kmsKeyId = readKmsKeyId(input);
   const at = now();
+  // The value first: if it is refused, the metadata stays as it was too.
+  const version = value
+    ? putValue(secret, { token, value, stages: [AWSCURRENT], now: at, repeatable: false }).version
+    : undefined;
   if (description !== undefined) secret.description = description;
   if (kmsKeyId !== undefined) secret.kmsKeyId = kmsKeyId || undefined;
   if (description !== undefined || kmsKeyId !== undefined) secret.lastChangedAt = at;
-  const version = value
-    ? putValue(secret, { token, value, stages: [AWSCURRENT], now: at }).version
-    : undefined;
   store.markChanged();
   return { ARN: secret.arn, Name: secret.name, VersionId: version?.id };
 };

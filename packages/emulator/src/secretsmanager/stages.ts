@@ -58,6 +58,11 @@ export interface PutValueRequest {
   value: StoredValue;
   stages: string[];
   now: number;
+  /**
+   * Whether repeating a token with the same value is a no-op (CreateSecret, PutSecretValue) rather than an error
+   * (UpdateSecret: "a ClientRequestToken that matches an existing version's VersionId ... results in an error").
+   */
+  repeatable: boolean;
 }
 
 export interface PutValueResult {
@@ -69,7 +74,7 @@ export interface PutValueResult {
 /**
  * Stores a value as the version named by the ClientRequestToken (the idempotency rules of CreateSecret,
  * PutSecretValue and UpdateSecret):
- * - a token naming an existing version with the same value changes nothing;
+ * - a token naming an existing version with the same value changes nothing (where `repeatable`);
  * - a token naming an existing version with a different value is refused (versions are immutable);
  * - a token naming the empty AWSPENDING version RotateSecret created fills it (the rotation function's
  *   createSecret step);
@@ -81,9 +86,13 @@ export function putValue(secret: Secret, request: PutValueRequest): PutValueResu
   const versionId = request.token ?? randomUUID();
   const existing = findVersion(secret, versionId);
   if (existing?.value !== undefined) {
-    if (sameValue(existing.value, request.value)) return { version: existing, changed: false };
+    if (request.repeatable && sameValue(existing.value, request.value))
+      return { version: existing, changed: false };
+    const what = sameValue(existing.value, request.value)
+      ? 'already exists'
+      : 'already holds a different value';
     throw resourceExists(
-      `You can't modify an existing version, you can only create a new version: version ${versionId} of secret ${secret.name} already holds a different value.`,
+      `You can't modify an existing version, you can only create a new version: version ${versionId} of secret ${secret.name} ${what}.`,
     );
   }
   if (

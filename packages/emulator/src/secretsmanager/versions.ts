@@ -86,7 +86,7 @@ export const putSecretValue: Operation = (input, { store, now }) => {
   const stages = input.stringList('VersionStages', { min: 1, max: 20 }, { min: 1, max: 256 }) ?? [AWSCURRENT];
   // Accepted for cross-account rotation; AWS validates it against the caller's role, the emulator has no IAM.
   input.string('RotationToken', { min: 36, max: 256 });
-  const { version, changed } = putValue(secret, { token, value, stages, now: now() });
+  const { version, changed } = putValue(secret, { token, value, stages, now: now(), repeatable: true });
   if (changed) store.markChanged();
   return { ARN: secret.arn, Name: secret.name, VersionId: version.id, VersionStages: [...version.stages] };
 };
