@@ -146,6 +146,19 @@ describe('SecretsCache: TTL and version checks', () => {
     expect(source.calls).toMatchObject({ GetSecretValue: 2, DescribeSecret: 1 });
   });
 
+  it('falls back to GetSecretValue for good when DescribeSecret is denied (a GetSecretValue-only policy)', async () => {
+    const { source, clock, cache } = setup({ refreshAhead: 0 });
+    source.put('db', 'one');
+    source.fail('DescribeSecret', () => new AccessDeniedError('not authorized to DescribeSecret'));
+    await cache.get('db');
+    source.put('db', 'two');
+    clock.advance(5 * MINUTE);
+    expect((await cache.get('db')).string).toBe('two');
+    clock.advance(5 * MINUTE);
+    await cache.get('db');
+    expect(source.calls).toMatchObject({ DescribeSecret: 1, GetSecretValue: 3 });
+  });
+
   it('never re-reads a versionId-pinned entry', async () => {
     const { source, clock, cache } = setup();
     const versionId = source.put('db', 'one');

@@ -2,6 +2,7 @@ import { EventEmitter } from 'node:events';
 import { LRUCache } from 'lru-cache';
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import {
+  AccessDeniedError,
   InvalidJsonError,
   InvalidRequestError,
   SecretsError,
@@ -12,7 +13,7 @@ import { type JsonValue, parseSecretJson, secretField } from '../json.js';
 import { type Logger, silentLogger } from '../logger.js';
 import { AwsSource } from '../sources/aws/aws-source.js';
 import type { CachedSecret, CacheLookup, GetOptions, SecretValue } from '../types/secret.js';
-import type { BatchItem, SecretRequest, SecretSource } from '../types/source.js';
+import type { BatchItem, SecretDescription, SecretRequest, SecretSource } from '../types/source.js';
 import { untilAborted } from './abort.js';
 import { backoffDelay } from './backoff.js';
 import { CacheEntry } from './entry.js';
@@ -67,12 +68,15 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   readonly #entries: LRUCache<string, CacheEntry>;
   readonly #watches = new Map<string, Watch>();
   #closed = false;
+  /** False once DescribeSecret was denied (or when the source has none). */
+  #canDescribe: boolean;
 
   constructor(options: SecretsCacheOptions = {}) {
     super();
     this.#config = resolveCacheConfig(options);
     this.#ownsSource = options.closeSource ?? options.source === undefined;
     this.#source = options.source ?? new AwsSource();
+    this.#canDescribe = this.#source.describeSecret !== undefined;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger ?? silentLogger;
@@ -377,14 +381,12 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
 
   async #fetch(entry: CacheEntry, force: boolean): Promise<CacheLookup> {
     const { secretId } = entry.request;
-    const source = this.#source;
     try {
       const current = entry.value;
-      if (!force && current !== undefined && this.#config.ttlMs > 0 && source.describeSecret !== undefined) {
+      if (!force && current !== undefined && this.#config.ttlMs > 0 && this.#canDescribe) {
         const startedAt = this.#clock.now();
-        const description = await this.#upstream('DescribeSecret', secretId, () =>
-          source.describeSecret!(secretId),
-        );
+        const description = await this.#describe(secretId);
+        if (description === undefined) return await this.#fetchValue(entry, undefined, undefined);
         const check = checkVersion(description, entry.request.versionStage ?? '', current.versionId);
         const nextRotation = description.nextRotationDate?.getTime();
         if (check?.unchanged === true) {
@@ -397,6 +399,24 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
       return await this.#fetchValue(entry, undefined, undefined);
     } catch (error) {
       return this.#fail(entry, error);
+    }
+  }
+
+  /**
+   * DescribeSecret, or undefined when the caller may not call it: many IAM policies grant GetSecretValue alone,
+   * and a value that cannot be version-checked is simply read again at each TTL, never dropped.
+   */
+  async #describe(secretId: string): Promise<SecretDescription | undefined> {
+    try {
+      return await this.#upstream('DescribeSecret', secretId, () => this.#source.describeSecret!(secretId));
+    } catch (error) {
+      if (!(error instanceof AccessDeniedError)) throw error;
+      this.#canDescribe = false;
+      this.#logger.warn(
+        { secretId, err: errorFields(error) },
+        'DescribeSecret denied: version checks and rotation awareness are off; values are re-read at each TTL',
+      );
+      return undefined;
     }
   }
 
