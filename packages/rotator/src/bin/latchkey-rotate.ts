@@ -1,16 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
-import { pino } from 'pino';
-import type { DatabaseEngine } from '../engines/engine.js';
-import { mysqlEngine } from '../engines/mysql/session.js';
-import { postgresEngine } from '../engines/postgres/session.js';
-import { rotateLocally } from '../local/local-rotation.js';
-import { createLogger } from '../logger.js';
 import { isRotationStep, ROTATION_STEPS } from '../protocol/event.js';
-import { Rotator } from '../protocol/rotator.js';
-import { AWSCURRENT, SecretStore } from '../protocol/secret-store.js';
 import { ENGINES_BY_FAMILY, type EngineFamily } from '../secret/database-secret.js';
-import { createSecretsManagerClient } from '../secrets-manager-client.js';
 import type { StrategyName } from '../strategies/strategy.js';
 
 const USAGE = `Usage: latchkey-rotate <secretId> [options]
@@ -84,6 +75,22 @@ async function main(argv: string[]): Promise<number> {
     throw new UsageError(`--engine must be mysql or postgres; got '${values.engine}'`);
   }
 
+  // The AWS SDK and the drivers load only now, so --help and usage errors answer at once.
+  const [
+    { pino },
+    { createLogger },
+    { createSecretsManagerClient },
+    { SecretStore, AWSCURRENT },
+    { Rotator },
+    { rotateLocally },
+  ] = await Promise.all([
+    import('pino'),
+    import('../logger.js'),
+    import('../secrets-manager-client.js'),
+    import('../protocol/secret-store.js'),
+    import('../protocol/rotator.js'),
+    import('../local/local-rotation.js'),
+  ]);
   const logger = createLogger(pino.destination(2));
   const client = createSecretsManagerClient({
     ...(values.endpoint ? { endpoint: values.endpoint } : {}),
@@ -101,7 +108,10 @@ async function main(argv: string[]): Promise<number> {
       );
     }
   }
-  const engine: DatabaseEngine = family === 'mysql' ? mysqlEngine() : postgresEngine();
+  const engine =
+    family === 'mysql'
+      ? (await import('../engines/mysql/session.js')).mysqlEngine()
+      : (await import('../engines/postgres/session.js')).postgresEngine();
   const rotator = new Rotator({
     engine,
     secretsManager: client,

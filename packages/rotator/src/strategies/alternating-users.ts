@@ -1,8 +1,7 @@
 import { CredentialMismatchError, LoginError, SecretFormatError } from '../errors.js';
-import { readDatabaseSecret } from '../protocol/read-secret.js';
 import { AWSCURRENT } from '../protocol/secret-store.js';
 import { alternateUserName, userNameLimit } from '../secret/clone-name.js';
-import type { DatabaseSecret } from '../secret/database-secret.js';
+import { type DatabaseSecret, parseDatabaseSecret } from '../secret/database-secret.js';
 import { credentialsOf, tryLogin, using } from './login.js';
 import type { RotationStrategy, StepContext } from './strategy.js';
 
@@ -37,9 +36,7 @@ async function readMaster(context: StepContext, current: DatabaseSecret): Promis
       { secretId: masterArn, key: 'host' },
     );
   }
-  const master = await readDatabaseSecret(context, masterArn, { stage: AWSCURRENT });
-  if (!master)
-    throw new SecretFormatError(`master secret ${masterArn} has no value`, { secretId: masterArn });
+  const master = parseDatabaseSecret(raw, { family: context.family, source: `${masterArn} (AWSCURRENT)` });
   if (master.host !== current.host) {
     throw new CredentialMismatchError(
       `master secret ${masterArn} names a different host than secret ${context.secretId}`,
