@@ -311,6 +311,33 @@ describe('RotateSecret with an in-process rotation function', () => {
   });
 });
 
+describe('CancelRotateSecret during a rotation', () => {
+  it('lets the running step finish and starts no further step', async () => {
+    const arn = lambdaArn(`cancel-running-${Date.now()}`);
+    const steps: string[] = [];
+    let release: () => void = () => {};
+    const inSetSecret = new Promise<void>((entered) => {
+      emu.rotation.register(arn, async (event) => {
+        steps.push(event.Step);
+        if (event.Step === 'setSecret') {
+          entered();
+          await new Promise<void>((resolve) => {
+            release = resolve;
+          });
+        }
+      });
+    });
+    const secret = await createSecret();
+    await sm.send(new RotateSecretCommand({ SecretId: secret.name, RotationLambdaARN: arn }));
+    await inSetSecret;
+    await sm.send(new CancelRotateSecretCommand({ SecretId: secret.name }));
+    release();
+    const outcome = await emu.rotation.whenIdle(secret.name);
+    expect(outcome).toMatchObject({ status: 'cancelled', completedSteps: ['createSecret', 'setSecret'] });
+    expect(steps).toEqual(['createSecret', 'setSecret']);
+  });
+});
+
 describe('RotateSecret with an HTTP rotation function', () => {
   let server: Server;
   let url: string;

@@ -19,7 +19,7 @@ export interface RotationOutcome {
   secretArn: string;
   versionId: string;
   lambdaArn: string;
-  status: 'succeeded' | 'failed';
+  status: 'succeeded' | 'failed' | 'cancelled';
   /** The steps that completed, in order. */
   completedSteps: RotationStep[];
   failedStep?: RotationStep;
@@ -47,6 +47,7 @@ export class RotationRunner implements RotationLauncher {
   private readonly functions = new Map<string, RotationHandler | URL>();
   private readonly running = new Map<string, Promise<RotationOutcome>>();
   private readonly outcomes = new Map<string, RotationOutcome>();
+  private readonly cancelled = new Set<string>();
 
   constructor(
     private readonly settle: RotationSettler,
@@ -69,10 +70,6 @@ export class RotationRunner implements RotationLauncher {
     this.functions.delete(lambdaArn);
   }
 
-  registered(): string[] {
-    return [...this.functions.keys()];
-  }
-
   hasFunction(lambdaArn: string): boolean {
     return this.functions.has(lambdaArn);
   }
@@ -88,22 +85,19 @@ export class RotationRunner implements RotationLauncher {
     this.running.set(secretArn, run);
     void run.then((outcome) => {
       this.running.delete(secretArn);
+      this.cancelled.delete(secretArn);
       this.outcomes.set(secretArn, outcome);
     });
+  }
+
+  /** CancelRotateSecret: the step being invoked finishes, no further step starts. */
+  cancel(secretArn: string): void {
+    if (this.running.has(secretArn)) this.cancelled.add(secretArn);
   }
 
   /** Resolves when no rotation of this secret is running, with the outcome of its latest rotation (if any). */
   async whenIdle(secretArn: string): Promise<RotationOutcome | undefined> {
     for (let run = this.running.get(secretArn); run; run = this.running.get(secretArn)) await run;
-    return this.outcomes.get(secretArn);
-  }
-
-  /** Waits for every running rotation (used on close). */
-  async drain(): Promise<void> {
-    await Promise.allSettled([...this.running.values()]);
-  }
-
-  lastOutcome(secretArn: string): RotationOutcome | undefined {
     return this.outcomes.get(secretArn);
   }
 
@@ -125,6 +119,9 @@ export class RotationRunner implements RotationLauncher {
     });
     const rotationToken = randomBytes(24).toString('hex');
     for (const step of ROTATION_STEPS) {
+      if (this.cancelled.has(secretArn)) {
+        return outcome('cancelled', { error: `CancelRotateSecret stopped the rotation before ${step}.` });
+      }
       const event: RotationEvent = {
         SecretId: secretArn,
         ClientRequestToken: versionId,

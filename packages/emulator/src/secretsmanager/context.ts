@@ -9,6 +9,8 @@ export interface RotationLauncher {
   isRunning(secretArn: string): boolean;
   /** Invokes the four steps for the secret's pending version, after the current request is answered. */
   start(secretArn: string, lambdaArn: string, versionId: string): void;
+  /** Stops invoking further steps of a running rotation. */
+  cancel(secretArn: string): void;
 }
 
 export interface SecretsManagerContext {

@@ -73,11 +73,12 @@ export const rotateSecret: Operation = (input, { store, now, rotation }) => {
 };
 
 /**
- * Turns rotation off. Like AWS it leaves an unfinished AWSPENDING version where it is and returns its id, so
- * the caller can remove the label.
+ * Turns rotation off and stops a rotation in progress before its next step. Like AWS it leaves an unfinished
+ * AWSPENDING version where it is and returns its id, so the caller can remove the label.
  */
-export const cancelRotateSecret: Operation = (input, { store, now }) => {
+export const cancelRotateSecret: Operation = (input, { store, now, rotation }) => {
   const secret = store.resolve(readSecretId(input));
+  rotation.cancel(secret.arn);
   secret.rotationEnabled = false;
   secret.nextRotationAt = undefined;
   secret.lastChangedAt = now();

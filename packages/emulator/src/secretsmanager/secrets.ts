@@ -16,7 +16,10 @@ import { putValue } from './stages.js';
 
 const DAY_MS = 86_400_000;
 
-/** The metadata DescribeSecret and ListSecrets share (ListSecrets calls the stage map SecretVersionsToStages). */
+/**
+ * The metadata DescribeSecret and ListSecrets share (ListSecrets calls the stage map SecretVersionsToStages).
+ * Like AWS, only members that have a value are returned.
+ */
 export function secretMetadata(secret: Secret): OperationResult {
   const stages: Record<string, string[]> = {};
   for (const version of secret.versions) {
@@ -36,7 +39,7 @@ export function secretMetadata(secret: Secret): OperationResult {
     DeletedDate: epochSeconds(secret.deletedAt),
     NextRotationDate: secret.rotationEnabled ? epochSeconds(secret.nextRotationAt) : undefined,
     Tags: secret.tags.length > 0 ? secret.tags : undefined,
-    VersionIdsToStages: stages,
+    VersionIdsToStages: Object.keys(stages).length > 0 ? stages : undefined,
     CreatedDate: epochSeconds(secret.createdAt),
   };
 }
