@@ -27,6 +27,8 @@ export interface RotationHarness {
   readonly lambdaArn: string;
   /** Every line the rotator logged. */
   readonly logText: () => string;
+  /** The RotationTokens the emulator sent (sensitive: they must never be logged). */
+  readonly rotationTokens: ReadonlySet<string>;
   /** The next matching point fails once. */
   injectFault(fault: Fault): void;
   /** Each step is invoked this many times per rotation (the service retries steps). */
@@ -54,6 +56,7 @@ export async function startRotationHarness(
   });
   let fault: Fault | undefined;
   let invocations = 1;
+  const rotationTokens = new Set<string>();
   const takeFault = (matches: (f: Fault) => boolean): Fault | undefined => {
     if (fault && matches(fault)) {
       const hit = fault;
@@ -79,6 +82,7 @@ export async function startRotationHarness(
   const lambdaArn = `arn:aws:lambda:${emu.region}:${emu.accountId}:function:latchkey-rotator`;
   emu.rotation.register(lambdaArn, async (event) => {
     const step = event.Step as RotationStep;
+    if (event.RotationToken) rotationTokens.add(event.RotationToken);
     if (takeFault((f) => 'step' in f && f.step === step && f.when === 'before')) {
       throw new Error(`injected fault before ${step}`);
     }
@@ -96,6 +100,7 @@ export async function startRotationHarness(
     client,
     lambdaArn,
     logText: () => lines.join(''),
+    rotationTokens,
     injectFault: (next) => {
       fault = next;
     },

@@ -67,6 +67,8 @@ export function rotationSuite(setup: () => Promise<DatabaseUnderTest>): {
       const log = harness.logText();
       expect(log).toContain('setSecret');
       for (const password of passwords) expect(log).not.toContain(password);
+      expect(harness.rotationTokens.size).toBeGreaterThan(0);
+      for (const token of harness.rotationTokens) expect(log).not.toContain(token);
     }
     await harness?.close();
   });
