@@ -211,6 +211,35 @@ describe('AwsSource over HTTP', () => {
     },
   );
 
+  it('reports a response that does not parse without quoting it (it may hold the secret)', async () => {
+    const broken = createServer((request, response) => {
+      request.resume();
+      request.on('end', () => {
+        response.setHeader('content-type', 'application/x-amz-json-1.1');
+        // JSON.parse quotes the text around the error: `Unexpected token 'h', ..."etString":hunter2-..."...`
+        response.end('{"ARN":"x","SecretString":hunter2-in-a-broken-body}');
+      });
+    });
+    await new Promise<void>((resolve) => broken.listen(0, '127.0.0.1', resolve));
+    const port = (broken.address() as AddressInfo).port;
+    const source = new AwsSource({
+      clientConfig: {
+        endpoint: `http://127.0.0.1:${port}`,
+        region: 'us-east-1',
+        credentials,
+        maxAttempts: 1,
+      },
+    });
+    const error = await source.getSecretValue({ secretId: 'db' }).catch((e: unknown) => e);
+    source.close();
+    await new Promise((resolve) => broken.close(resolve));
+    expect(error).toBeInstanceOf(UpstreamUnavailableError);
+    expect(error).toMatchObject({ reason: 'network' });
+    expect((error as Error).cause).toBeUndefined();
+    const text = `${String(error)} ${JSON.stringify(error)} ${(error as Error).stack}`;
+    expect(text).not.toContain('hunter2');
+  });
+
   it('adds the user agent to a client the caller built', async () => {
     const client = new SecretsManagerClient({ endpoint, region: 'us-east-1', credentials });
     const source = new AwsSource({ client });

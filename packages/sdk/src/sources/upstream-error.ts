@@ -87,6 +87,21 @@ export function mapUpstreamError(error: unknown, secretId: string | undefined): 
   };
   const message = `${upstreamMessage || name}${subject}`;
 
+  // A response that did not parse: the parser's message (and the SDK's copy of it) quotes the body, which may hold
+  // the secret, so neither the message nor the original error is kept.
+  if (name === 'SyntaxError' || upstreamMessage.includes('Deserialization error')) {
+    return new UpstreamUnavailableError(
+      `Secrets Manager sent a response that could not be parsed${subject}`,
+      'network',
+      {
+        secretId,
+        httpStatus,
+        upstreamCode: 'ConnectionError',
+        upstreamMessage: 'Response Error',
+      },
+    );
+  }
+
   // Checked first: the SDK names a reset connection `TimeoutError` (so that it retries it), with code ECONNRESET.
   if (NETWORK_NAMES.has(name) || (httpStatus === undefined && NETWORK_CODES.has(raw.code ?? ''))) {
     return new UpstreamUnavailableError(
