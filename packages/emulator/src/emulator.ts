@@ -8,6 +8,7 @@ import { type RotationHandler, type RotationOutcome, RotationRunner } from './ro
 import type { SecretsManagerContext } from './secretsmanager/context.js';
 import { AWSCURRENT, AWSPENDING, findVersion } from './secretsmanager/model.js';
 import { secretsManagerOperations } from './secretsmanager/operations.js';
+import { rotateDueSecrets } from './secretsmanager/rotation.js';
 import { nextRotation } from './secretsmanager/schedule.js';
 import { detachStage } from './secretsmanager/stages.js';
 import { SecretStore } from './secretsmanager/store.js';
@@ -53,6 +54,11 @@ export interface RotationController {
   unregister(lambdaArn: string): void;
   /** Resolves when the secret (name or ARN) has no rotation running, with the outcome of its latest rotation. */
   whenIdle(secretId: string): Promise<RotationOutcome | undefined>;
+  /**
+   * Does what the service's scheduler does for every secret whose NextRotationDate has passed (by the `now`
+   * clock): starts a rotation, or retries the unfinished one with its token. Returns the ARNs it started.
+   */
+  rotateDue(): string[];
 }
 
 const DEFAULT_CREDENTIALS = {
@@ -164,6 +170,13 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     register: (lambdaArn, target) => runner.register(lambdaArn, target),
     unregister: (lambdaArn) => runner.unregister(lambdaArn),
     whenIdle: (secretId) => runner.whenIdle(arnOf(secretId)),
+    rotateDue: () => {
+      const revision = store.revision;
+      const started = rotateDueSecrets(context);
+      if (store.revision !== revision)
+        void persist().catch((error) => console.error('latchkey-emulator:', error));
+      return started;
+    },
   };
 
   const callLog = new CallLog(options.requestLogLimit ?? 10_000);
@@ -182,6 +195,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       registerRotationUrl: (lambdaArn, url) => runner.register(lambdaArn, url),
       unregisterRotation: (lambdaArn) => runner.unregister(lambdaArn),
       whenRotationIdle: (secretId) => rotation.whenIdle(secretId),
+      rotateDue: () => rotation.rotateDue(),
     }),
   });
   await new Promise<void>((resolve, reject) => {

@@ -84,6 +84,7 @@ describe('admin routes (for tests in other processes)', () => {
     const outcome = (await admin('GET', `rotations/${encodeURIComponent(name)}`)).body.outcome;
     expect(outcome).toMatchObject({ status: 'failed', failedStep: 'createSecret' });
     expect((await admin('DELETE', `rotation-functions/${encodeURIComponent(lambdaArn)}`)).status).toBe(204);
+    expect(await admin('POST', 'rotations/due')).toEqual({ status: 200, body: { started: [] } });
     const bad = await admin('POST', 'rotation-functions', { lambdaArn });
     expect(bad.status).toBe(400);
     expect((await admin('GET', 'nothing')).status).toBe(404);

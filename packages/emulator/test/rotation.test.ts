@@ -398,3 +398,53 @@ describe('RotateSecret with an HTTP rotation function', () => {
     expect(outcome?.error).toContain('HTTP 500');
   });
 });
+
+describe('scheduled rotation (rotateDue)', () => {
+  it('rotates a secret once its NextRotationDate has passed, and retries a failed one with the same token', async () => {
+    let clock = Date.now();
+    const timed = await startEmulator({ host: '127.0.0.1', port: 0, now: () => clock });
+    try {
+      const client = smClient(timed);
+      const arn = lambdaArn('scheduled');
+      let failNext = true;
+      const tokens: string[] = [];
+      timed.rotation.register(
+        arn,
+        templateRotationFunction(client, (event) => {
+          if (event.Step === 'createSecret') tokens.push(event.ClientRequestToken);
+          if (event.Step === 'testSecret' && failNext) {
+            failNext = false;
+            throw new Error('flaky database');
+          }
+        }),
+      );
+      await client.send(new CreateSecretCommand({ Name: 'scheduled', SecretString: '{"password":"p"}' }));
+      await client.send(
+        new RotateSecretCommand({
+          SecretId: 'scheduled',
+          RotationLambdaARN: arn,
+          RotateImmediately: false,
+          RotationRules: { AutomaticallyAfterDays: 1 },
+        }),
+      );
+      expect(timed.rotation.rotateDue()).toEqual([]);
+      clock += 86_400_000 + 1;
+      const [started] = timed.rotation.rotateDue();
+      expect(started).toMatch(/:secret:scheduled-/);
+      expect(await timed.rotation.whenIdle('scheduled')).toMatchObject({
+        status: 'failed',
+        failedStep: 'testSecret',
+      });
+      // Still due: the next pass retries the unfinished rotation with its token.
+      expect(timed.rotation.rotateDue()).toEqual([started]);
+      expect(await timed.rotation.whenIdle('scheduled')).toMatchObject({ status: 'succeeded' });
+      expect(tokens).toHaveLength(2);
+      expect(tokens[1]).toBe(tokens[0]);
+      const described = await client.send(new DescribeSecretCommand({ SecretId: 'scheduled' }));
+      expect(described.NextRotationDate!.getTime()).toBe(described.LastRotatedDate!.getTime() + 86_400_000);
+      expect(timed.rotation.rotateDue()).toEqual([]);
+    } finally {
+      await timed.close();
+    }
+  });
+});

@@ -1,12 +1,15 @@
 import { randomUUID } from 'node:crypto';
 import { invalidRequest, resourceExists } from '../errors.js';
-import type { Operation } from './context.js';
+import type { Operation, SecretsManagerContext } from './context.js';
 import { readSecretId, readToken } from './fields.js';
-import { AWSPENDING, findVersion, pendingRotationVersion, type RotationRules } from './model.js';
+import { AWSPENDING, findVersion, pendingRotationVersion, type RotationRules, type Secret } from './model.js';
 import { nextRotation, validateRotationRules } from './schedule.js';
 import { attachStage, pruneDeprecatedVersions } from './stages.js';
 
-/** RotateSecret and CancelRotateSecret. The steps themselves run in the emulator's RotationRunner. */
+/**
+ * RotateSecret, CancelRotateSecret, and the scheduler's due rotations. The steps themselves run in the emulator's
+ * RotationRunner.
+ */
 
 export const ROTATION_IN_PROGRESS = "A previous rotation isn't complete. That rotation will be reattempted.";
 
@@ -30,7 +33,8 @@ function readRotationRules(input: Parameters<Operation>[0]): RotationRules | und
  * named by ClientRequestToken and starts the four steps. It answers as soon as the rotation has started, as AWS
  * does; the steps run afterwards. A token naming the version of an unfinished rotation retries that rotation.
  */
-export const rotateSecret: Operation = (input, { store, now, rotation }) => {
+export const rotateSecret: Operation = (input, context) => {
+  const { store, now, rotation } = context;
   const secret = store.resolve(readSecretId(input));
   const token = readToken(input) ?? randomUUID();
   const lambdaArn = input.string('RotationLambdaARN', { min: 0, max: 2048 }) || secret.rotationLambdaArn;
@@ -62,15 +66,61 @@ export const rotateSecret: Operation = (input, { store, now, rotation }) => {
   store.markChanged();
   if (!immediately) return { ARN: secret.arn, Name: secret.name };
 
-  if (!inProgress) {
-    const version = { id: token, stages: [] as string[], createdAt: at };
+  beginRotation(context, secret, lambdaArn, inProgress ? undefined : token);
+  return { ARN: secret.arn, Name: secret.name, VersionId: token };
+};
+
+/**
+ * Starts the steps: for a new rotation (a `newVersionId`), after creating its empty AWSPENDING version; without
+ * one, again for the unfinished rotation's pending version (the service's retry).
+ */
+function beginRotation(
+  { store, now, rotation }: SecretsManagerContext,
+  secret: Secret,
+  lambdaArn: string,
+  newVersionId: string | undefined,
+): void {
+  let versionId = pendingRotationVersion(secret)?.id;
+  if (newVersionId !== undefined) {
+    const version = { id: newVersionId, stages: [] as string[], createdAt: now() };
     secret.versions.push(version);
     attachStage(secret, AWSPENDING, version);
     pruneDeprecatedVersions(secret);
+    store.markChanged();
+    versionId = newVersionId;
   }
-  rotation.start(secret.arn, lambdaArn, token);
-  return { ARN: secret.arn, Name: secret.name, VersionId: token };
-};
+  rotation.start(secret.arn, lambdaArn, versionId!);
+}
+
+/**
+ * What the service's scheduler does when a secret's NextRotationDate has passed: rotate it with a new token, or
+ * retry its unfinished rotation with the same token ("That rotation will be reattempted"). The emulator has no
+ * background scheduler; tests call this (with the `now` option to move time). Returns the ARNs it started.
+ */
+export function rotateDueSecrets(context: SecretsManagerContext): string[] {
+  const { store, now, rotation } = context;
+  const due = store
+    .all()
+    .filter(
+      (secret) =>
+        secret.rotationEnabled &&
+        secret.deletedAt === undefined &&
+        secret.nextRotationAt !== undefined &&
+        secret.nextRotationAt <= now() &&
+        secret.rotationLambdaArn !== undefined &&
+        rotation.hasFunction(secret.rotationLambdaArn) &&
+        !rotation.isRunning(secret.arn),
+    );
+  for (const secret of due) {
+    beginRotation(
+      context,
+      secret,
+      secret.rotationLambdaArn!,
+      pendingRotationVersion(secret) ? undefined : randomUUID(),
+    );
+  }
+  return due.map((secret) => secret.arn);
+}
 
 /**
  * Turns rotation off and stops a rotation in progress before its next step. Like AWS it leaves an unfinished

@@ -18,6 +18,7 @@ import { BodyTooLargeError, readBody } from './body.js';
  *   POST   /_latchkey/rotation-functions          body: {"lambdaArn": "...", "url": "http://..."} -> 201
  *   DELETE /_latchkey/rotation-functions/<arn>    unregister (ARN URL-encoded)
  *   GET    /_latchkey/rotations/<secretId>        wait until the secret's rotation is idle -> its last outcome
+ *   POST   /_latchkey/rotations/due               start the rotations whose NextRotationDate has passed
  */
 export interface AdminApi {
   callLog: CallLog;
@@ -25,6 +26,7 @@ export interface AdminApi {
   registerRotationUrl(lambdaArn: string, url: string): void;
   unregisterRotation(lambdaArn: string): void;
   whenRotationIdle(secretId: string): Promise<RotationOutcome | undefined>;
+  rotateDue(): string[];
 }
 
 const ADMIN_BODY_LIMIT = 64 * 1024;
@@ -48,7 +50,8 @@ export function createAdminRoutes(api: AdminApi) {
     const path = url.pathname.slice('/_latchkey/'.length);
     const [resource = '', ...rest] = path.split('/');
     const param = rest.length > 0 ? decodeURIComponent(rest.join('/')) : undefined;
-    const route = `${req.method} ${resource}${param === undefined ? '' : '/:param'}`;
+    const suffix = param === undefined ? '' : req.method === 'POST' && param === 'due' ? '/due' : '/:param';
+    const route = `${req.method} ${resource}${suffix}`;
     try {
       switch (route) {
         case 'GET health':
@@ -79,6 +82,8 @@ export function createAdminRoutes(api: AdminApi) {
         case 'DELETE rotation-functions/:param':
           api.unregisterRotation(param!);
           return reply(res, 204, undefined);
+        case 'POST rotations/due':
+          return reply(res, 200, { started: api.rotateDue() });
         case 'GET rotations/:param':
           return reply(res, 200, { outcome: (await api.whenRotationIdle(param!)) ?? null });
         default:
