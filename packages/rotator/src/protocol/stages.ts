@@ -19,7 +19,8 @@ export function checkRotationState(
   token: string,
   options: StageCheckOptions,
 ): 'proceed' | 'done' {
-  if (options.requireRotationEnabled && metadata.RotationEnabled === false) {
+  // DescribeSecret may omit RotationEnabled when it is false, so anything but true counts as disabled.
+  if (options.requireRotationEnabled && metadata.RotationEnabled !== true) {
     throw new RotationStateError(`secret ${secretId} is not enabled for rotation`, { secretId });
   }
   const stages = metadata.VersionIdsToStages?.[token];

@@ -60,8 +60,13 @@ beforeEach(() => {
 });
 
 describe('the check every step starts with', () => {
-  it('refuses a secret whose rotation is disabled', async () => {
+  it('refuses a secret whose rotation is disabled, or whose RotationEnabled is absent', async () => {
     describeWith({ 'tok-1': ['AWSCURRENT'], 'tok-2': ['AWSPENDING'] }, false);
+    await expect(rotator().handle(event('setSecret'))).rejects.toThrow(/not enabled for rotation/);
+    sm.on(DescribeSecretCommand).resolves({
+      ARN,
+      VersionIdsToStages: { 'tok-1': ['AWSCURRENT'], 'tok-2': ['AWSPENDING'] },
+    });
     await expect(rotator().handle(event('setSecret'))).rejects.toThrow(/not enabled for rotation/);
   });
 
