@@ -2,6 +2,7 @@ import {
   AccessDeniedError,
   type ChangeEvent,
   ManualClock,
+  type RefreshEvent,
   SecretNotFoundError,
   SecretsCache,
   type SecretsCacheOptions,
@@ -194,6 +195,32 @@ describe('SecretsCache: TTL and version checks', () => {
   });
 });
 
+describe('SecretsCache: events', () => {
+  it('emits refresh events for each upstream read, saying which operation and whether the version changed', async () => {
+    const { source, clock, cache } = setup({ refreshAhead: 0 });
+    const events: RefreshEvent[] = [];
+    cache.on('refresh', (event) => events.push(event));
+    source.put('db', 'one');
+    await cache.get('db');
+    clock.advance(5 * MINUTE);
+    await cache.get('db');
+    source.put('db', 'two');
+    clock.advance(5 * MINUTE);
+    await cache.get('db');
+    expect(events.map(({ operation, changed }) => [operation, changed])).toEqual([
+      ['GetSecretValue', false],
+      ['DescribeSecret', false],
+      ['GetSecretValue', true],
+    ]);
+    expect(events[0]).toMatchObject({
+      secretId: 'db',
+      versionStage: 'AWSCURRENT',
+      requestedVersionId: undefined,
+    });
+    expect(events.map((event) => event.versionId)).toEqual(['v1', 'v1', 'v2']);
+  });
+});
+
 describe('SecretsCache: refresh-ahead and rotation', () => {
   it('a read late in the TTL returns the cached value at once and refreshes in the background', async () => {
     const { source, clock, cache } = setup({ refreshAhead: 0.2 });
@@ -344,6 +371,15 @@ describe('SecretsCache: errors, stale values and backoff', () => {
     expect((await cache.get('db')).stale).toBe(true);
     clock.advance(2 * MINUTE);
     await expect(cache.get('db')).rejects.toBeInstanceOf(UpstreamUnavailableError);
+  });
+
+  it('with maxStale 0 never serves a value past its TTL', async () => {
+    const { source, clock, cache } = setup({ refreshAhead: 0, maxStale: '0s' });
+    source.put('db', 'one');
+    await cache.get('db');
+    source.fail(undefined, throttled);
+    clock.advance(5 * MINUTE);
+    await expect(cache.get('db')).rejects.toBeInstanceOf(ThrottledError);
   });
 
   it('reports a permanent error and remembers it for the backoff instead of hammering the upstream', async () => {

@@ -2,15 +2,19 @@ import type { SecretsError } from '../errors.js';
 import type { SecretValue } from '../types/secret.js';
 import type { UpstreamOperation } from './metrics.js';
 
-/** Which cache entry an event concerns. */
+/** Which cache entry an event concerns: the secret id and version options as the reads asked for them. */
 export interface EntryRef {
   readonly secretId: string;
-  readonly versionId: string | undefined;
+  /** The stage asked for; undefined for a read pinned to a versionId. */
   readonly versionStage: string | undefined;
+  /** The versionId asked for, when the read named one. */
+  readonly requestedVersionId: string | undefined;
 }
 
 /** An upstream read succeeded. `changed`: it brought a version other than the one cached. */
 export interface RefreshEvent extends EntryRef {
+  /** The version cached now. */
+  readonly versionId: string;
   readonly operation: UpstreamOperation;
   readonly changed: boolean;
   readonly durationMs: number;
@@ -32,7 +36,7 @@ export interface ErrorEvent extends EntryRef {
 export interface StaleEvent extends EntryRef {
   readonly error: SecretsError;
   /** The version being served. */
-  readonly servedVersionId: string;
+  readonly versionId: string;
 }
 
 export interface SecretsCacheEvents {

@@ -463,12 +463,9 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     const servingStale = this.#servableStale(entry, now);
     if (this.listenerCount('error') > 0) this.emit('error', { ...this.#ref(entry), error, servingStale });
     if (!servingStale) throw error;
-    const servedVersionId = (entry.value as SecretValue).versionId;
-    this.#logger.warn(
-      { ...this.#ref(entry), servedVersionId, err: errorFields(error) },
-      'serving stale value',
-    );
-    this.emit('stale', { ...this.#ref(entry), error, servedVersionId });
+    const versionId = (entry.value as SecretValue).versionId;
+    this.#logger.warn({ ...this.#ref(entry), versionId, err: errorFields(error) }, 'serving stale value');
+    this.emit('stale', { ...this.#ref(entry), error, versionId });
     return entry.stale;
   }
 
@@ -539,6 +536,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     if (this.listenerCount('refresh') === 0) return;
     this.emit('refresh', {
       ...this.#ref(entry),
+      versionId: (entry.value as SecretValue).versionId,
       operation,
       changed,
       durationMs: this.#clock.now() - startedAt,
@@ -606,7 +604,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
 
   #ref(entry: CacheEntry): EntryRef {
     const { secretId, versionId, versionStage } = entry.request;
-    return { secretId, versionId, versionStage };
+    return { secretId, versionStage, requestedVersionId: versionId };
   }
 }
 
