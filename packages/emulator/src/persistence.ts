@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { open, readFile, rename, unlink } from 'node:fs/promises';
+import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataFileError } from './errors.js';
 import type { Secret } from './secretsmanager/model.js';
@@ -39,12 +39,38 @@ function isSecret(value: unknown): value is Secret {
   );
 }
 
+const tempFileName = (path: string) =>
+  `.${basename(path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`;
+
+function isRunning(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/** Removes temporary files a crashed emulator left beside the data file (those of processes no longer running). */
+async function removeStaleTempFiles(path: string): Promise<void> {
+  const prefix = `.${basename(path)}.`;
+  const entries = await readdir(dirname(path)).catch(() => [] as string[]);
+  for (const entry of entries) {
+    const match = /^(\d+)\.[0-9a-f]{8}\.tmp$/.exec(
+      entry.startsWith(prefix) ? entry.slice(prefix.length) : '',
+    );
+    if (match && !isRunning(Number(match[1])))
+      await unlink(join(dirname(path), entry)).catch(() => undefined);
+  }
+}
+
 /** Reads the data file; undefined when it does not exist yet. Anything unreadable is a DataFileError. */
 export async function loadDataFile(
   path: string,
   region: string,
   accountId: string,
 ): Promise<Secret[] | undefined> {
+  await removeStaleTempFiles(path);
   let text: string;
   try {
     text = await readFile(path, 'utf8');
@@ -107,7 +133,7 @@ export class DataFileWriter {
       secrets: this.snapshot(),
     };
     const dir = dirname(this.path);
-    const temp = join(dir, `.${basename(this.path)}.${process.pid}.${randomBytes(4).toString('hex')}.tmp`);
+    const temp = join(dir, tempFileName(this.path));
     const file = await open(temp, 'w', 0o600);
     try {
       await file.writeFile(JSON.stringify(data));

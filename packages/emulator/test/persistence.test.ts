@@ -100,6 +100,15 @@ describe('dataFile', () => {
     expect(versionIds).toHaveLength(41);
   });
 
+  it('removes the temporary files a crashed writer left behind', async () => {
+    const dataFile = join(dir, 'state.json');
+    const deadPid = 2 ** 22 + 12345; // above Linux's largest pid_max, so no process has it
+    await writeFile(join(dir, `.state.json.${deadPid}.0badf00d.tmp`), '{"half": ');
+    const emu = await startEmulator({ host: '127.0.0.1', port: 0, dataFile });
+    await emu.close();
+    expect(await readdir(dir)).toEqual(['state.json']);
+  });
+
   it('refuses to start on a corrupt file, naming it, and leaves the file alone', async () => {
     const dataFile = join(dir, 'corrupt.json');
     for (const content of ['{"format": "latchkey-emulator", "vers', '{"hello": "world"}', '[]']) {
