@@ -144,6 +144,21 @@ describe('AgentSource against a fake agent', () => {
     }
   });
 
+  it('passes a forced refresh of the cache on to the agent (refreshNow=true), bypassing its cache', async () => {
+    const asked: URL[] = [];
+    handler = (url, response) => {
+      asked.push(url);
+      answer(200, { ARN, Name: 'db', VersionId: `v${asked.length}`, SecretString: 'x' })(url, response);
+    };
+    const source = new AgentSource({ endpoint: `http://127.0.0.1:${port}`, token: TOKEN });
+    const cache = new SecretsCache({ source });
+    await cache.get('db');
+    expect((await cache.refresh('db')).versionId).toBe('v2');
+    await cache.close();
+    await source.close();
+    expect(asked.map((url) => url.searchParams.get('refreshNow'))).toEqual([null, 'true']);
+  });
+
   it('a wrong token is access denied', async () => {
     const source = new AgentSource({ endpoint: `http://127.0.0.1:${port}`, token: 'wrong' });
     await expect(source.getSecretValue({ secretId: 'db' })).rejects.toBeInstanceOf(AccessDeniedError);

@@ -396,7 +396,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
         }
         return await this.#fetchValue(entry, check, nextRotation);
       }
-      return await this.#fetchValue(entry, undefined, undefined);
+      return await this.#fetchValue(entry, undefined, undefined, force);
     } catch (error) {
       return this.#fail(entry, error);
     }
@@ -424,10 +424,12 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     entry: CacheEntry,
     check: VersionCheck | undefined,
     nextRotation: number | undefined,
+    force = false,
   ): Promise<CacheLookup> {
     const startedAt = this.#clock.now();
+    const request = force ? { ...entry.request, forceRefresh: true } : entry.request;
     const value = await this.#upstream('GetSecretValue', entry.request.secretId, () =>
-      this.#source.getSecretValue(entry.request),
+      this.#source.getSecretValue(request),
     );
     const changed = this.#store(entry, value, check, nextRotation);
     this.#emitRefresh(entry, 'GetSecretValue', changed, startedAt);

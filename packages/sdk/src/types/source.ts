@@ -14,6 +14,8 @@ export interface SecretRequest {
   readonly secretId: string;
   readonly versionId?: string;
   readonly versionStage?: string;
+  /** A forced refresh: a source with a cache of its own (an agent) must bypass it (`refreshNow=true`). */
+  readonly forceRefresh?: boolean;
   readonly signal?: AbortSignal;
 }
 

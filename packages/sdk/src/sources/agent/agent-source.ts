@@ -64,10 +64,11 @@ export class AgentSource implements SecretSource {
   }
 
   async getSecretValue(request: SecretRequest): Promise<SecretValue> {
-    const { secretId, versionId, versionStage, signal } = request;
+    const { secretId, versionId, versionStage, forceRefresh, signal } = request;
     const query = new URLSearchParams({ secretId });
     if (versionId !== undefined) query.set('versionId', versionId);
     if (versionStage !== undefined) query.set('versionStage', versionStage);
+    if (forceRefresh === true) query.set('refreshNow', 'true');
     let status: number;
     let text: string;
     try {
