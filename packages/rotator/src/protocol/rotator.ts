@@ -1,4 +1,4 @@
-import type { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import type { DescribeSecretCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
 import type { DatabaseEngine } from '../engines/engine.js';
 import { RotationStateError, SecretFormatError } from '../errors.js';
@@ -63,8 +63,28 @@ export class Rotator {
   }
 
   async runStep(event: RotationEvent, stepOptions: StepOptions = {}): Promise<void> {
+    const logger = this.logger.child({
+      secretId: event.SecretId,
+      step: event.Step,
+      versionId: event.ClientRequestToken,
+    });
+    try {
+      await this.execute(event, stepOptions, logger);
+    } catch (error) {
+      // Our errors carry no secret values (only ids, keys, users, hosts, driver codes), so the message is safe.
+      logger.error(
+        {
+          error: error instanceof Error ? error.name : 'Error',
+          message: error instanceof Error ? error.message : '',
+        },
+        'step failed',
+      );
+      throw error;
+    }
+  }
+
+  private async execute(event: RotationEvent, stepOptions: StepOptions, logger: Logger): Promise<void> {
     const { SecretId: secretId, ClientRequestToken: token, Step: step } = event;
-    const logger = this.logger.child({ secretId, step, versionId: token });
     const metadata = await this.store.describe(secretId);
     const state = checkRotationState(metadata, secretId, token, {
       requireRotationEnabled: this.options.requireRotationEnabled ?? true,
@@ -89,27 +109,34 @@ export class Rotator {
     }
     const strategy = this.strategyFor(current);
     logger.info({ strategy: strategy.name }, 'step started');
-    switch (step) {
+    await this.dispatch(event, context, strategy, current, metadata);
+    logger.info('step finished');
+  }
+
+  private async dispatch(
+    event: RotationEvent,
+    context: StepContext,
+    strategy: RotationStrategy,
+    current: DatabaseSecret,
+    metadata: DescribeSecretCommandOutput,
+  ): Promise<void> {
+    switch (event.Step) {
       case 'createSecret':
-        await this.createSecret(context, strategy, current, event.RotationToken);
-        break;
+        return this.createSecret(context, strategy, current, event.RotationToken);
       case 'setSecret':
-        await strategy.setSecret(context, current, await this.readPending(context));
-        break;
+        return strategy.setSecret(context, current, await this.readPending(context));
       case 'testSecret':
-        await strategy.testSecret(context, current, await this.readPending(context));
-        break;
+        return strategy.testSecret(context, current, await this.readPending(context));
       case 'finishSecret': {
         const currentVersion = versionWithStage(metadata, AWSCURRENT);
-        await this.store.moveCurrent(secretId, token, currentVersion);
-        logger.info(
+        await this.store.moveCurrent(context.secretId, context.token, currentVersion);
+        context.logger.info(
           { previousVersionId: currentVersion },
           'finishSecret: AWSCURRENT moved to the new version',
         );
-        break;
+        return;
       }
     }
-    logger.info('step finished');
   }
 
   private strategyFor(current: DatabaseSecret): RotationStrategy {
