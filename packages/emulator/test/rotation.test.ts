@@ -448,3 +448,41 @@ describe('scheduled rotation (rotateDue)', () => {
     }
   });
 });
+
+describe('NextRotationDate from RotationRules', () => {
+  it('follows AutomaticallyAfterDays, rate() and cron() schedules in UTC', async () => {
+    const clock = Date.UTC(2026, 0, 15, 10, 30); // Thursday 15 January 2026, 10:30 UTC
+    const timed = await startEmulator({ host: '127.0.0.1', port: 0, now: () => clock });
+    try {
+      const client = smClient(timed);
+      const arn = lambdaArn('schedules');
+      timed.rotation.register(arn, () => {});
+      await client.send(new CreateSecretCommand({ Name: 'scheduled', SecretString: 'x' }));
+      const next = async (RotationRules: {
+        AutomaticallyAfterDays?: number;
+        ScheduleExpression?: string;
+      }) => {
+        await client.send(
+          new RotateSecretCommand({
+            SecretId: 'scheduled',
+            RotationLambdaARN: arn,
+            RotateImmediately: false,
+            RotationRules,
+          }),
+        );
+        return (
+          await client.send(new DescribeSecretCommand({ SecretId: 'scheduled' }))
+        ).NextRotationDate?.toISOString();
+      };
+      expect(await next({ AutomaticallyAfterDays: 7 })).toBe('2026-01-22T10:30:00.000Z');
+      expect(await next({ ScheduleExpression: 'rate(12 hours)' })).toBe('2026-01-15T22:30:00.000Z');
+      expect(await next({ ScheduleExpression: 'cron(0 4 1 * ? *)' })).toBe('2026-02-01T04:00:00.000Z');
+      expect(await next({ ScheduleExpression: 'cron(0 8,20 ? * SAT,SUN *)' })).toBe(
+        '2026-01-17T08:00:00.000Z',
+      );
+      expect(await next({ ScheduleExpression: 'cron(0 */6 * * ? *)' })).toBe('2026-01-15T12:00:00.000Z');
+    } finally {
+      await timed.close();
+    }
+  });
+});
