@@ -73,6 +73,7 @@ export class Emulator {
   readonly rotation: RotationController;
   /** STS settings: e.g. `emu.sts.configureRole(roleArn, { externalId: 'x' })`. */
   readonly sts: { configureRole(roleArn: string, settings: RoleSettings): void };
+  private closing: Promise<void> | undefined;
 
   /** @internal Use startEmulator(). */
   constructor(
@@ -111,13 +112,13 @@ export class Emulator {
     return this.callLog.entries;
   }
 
-  /** Stops listening, drops open connections and finishes pending data-file writes. */
-  async close(): Promise<void> {
-    await new Promise<void>((resolve, reject) => {
+  /** Stops listening, drops open connections and finishes pending data-file writes. Calling it again is harmless. */
+  close(): Promise<void> {
+    this.closing ??= new Promise<void>((resolve, reject) => {
       this.server.close((error) => (error ? reject(error) : resolve()));
       this.server.closeAllConnections();
-    });
-    await this.flush();
+    }).then(() => this.flush());
+    return this.closing;
   }
 }
 
@@ -205,5 +206,6 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
       resolve();
     });
   });
-  return new Emulator(server, region, accountId, callLog, faults, rotation, sts, persist);
+  const flush = () => writer?.idle() ?? Promise.resolve();
+  return new Emulator(server, region, accountId, callLog, faults, rotation, sts, flush);
 }

@@ -108,6 +108,11 @@ export class DataFileWriter {
     private readonly account: DataFile['account'],
   ) {}
 
+  /** Resolves when no write is running or queued (failed writes included; their callers saw the error). */
+  async idle(): Promise<void> {
+    await (this.queued ?? this.writing)?.catch(() => undefined);
+  }
+
   /** Resolves once a write that began after this call has completed, so the caller's change is on disk. */
   save(): Promise<void> {
     if (!this.writing) {

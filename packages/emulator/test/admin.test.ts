@@ -127,5 +127,6 @@ describe('admin routes (for tests in other processes)', () => {
     } finally {
       await v6.close();
     }
+    await v6.close(); // closing twice is harmless
   });
 });
