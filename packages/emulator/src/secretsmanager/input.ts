@@ -130,7 +130,7 @@ export class Input {
           `Member ${this.prefix}${name}[${index}] must be a string, got ${describeType(item)}.`,
         );
       }
-      new Input({ [name]: item }, this.prefix).string(name, itemRule);
+      this.checkLength(name, item, itemRule);
     });
     return value as string[];
   }
