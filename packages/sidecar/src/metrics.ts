@@ -1,18 +1,17 @@
 /**
  * HTTP-level Prometheus metrics. The cache and upstream metrics (`latchkey_cache_*`, `latchkey_upstream_*`) are
  * published by the SDK's SecretsCache on the same registry; they are not duplicated here.
- * Request counts are kept per (route, status) in a map of prom-client children, so a request costs one lookup.
+ * Request counts are kept per (route, status) in a map of prom-client children, so a request costs one lookup;
+ * latency per request is in the audit log rather than a histogram on the hot path.
  */
-import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export type RouteName = 'ping' | 'ready' | 'metrics' | 'get' | 'path' | 'batch' | 'unknown';
 
 export class SidecarMetrics {
   readonly registry: Registry;
   private readonly requests: Counter<'route' | 'status'>;
-  private readonly duration: Histogram<'route'>;
   private readonly children = new Map<string, { inc(): void }>();
-  private readonly durationChildren = new Map<string, { observe(value: number): void }>();
 
   constructor(openConnections: () => number, registry: Registry = new Registry()) {
     this.registry = registry;
@@ -21,13 +20,6 @@ export class SidecarMetrics {
       name: 'latchkey_http_requests_total',
       help: 'HTTP requests answered by the sidecar, by route and status.',
       labelNames: ['route', 'status'],
-      registers: [registry],
-    });
-    this.duration = new Histogram({
-      name: 'latchkey_http_request_duration_seconds',
-      help: 'Time to answer an HTTP request, by route.',
-      labelNames: ['route'],
-      buckets: [0.0005, 0.001, 0.005, 0.01, 0.05, 0.1, 0.5, 1, 5],
       registers: [registry],
     });
     new Gauge({
@@ -40,7 +32,7 @@ export class SidecarMetrics {
     });
   }
 
-  request(route: RouteName, status: number, seconds: number): void {
+  request(route: RouteName, status: number): void {
     const key = `${route} ${status}`;
     let child = this.children.get(key);
     if (child === undefined) {
@@ -48,11 +40,5 @@ export class SidecarMetrics {
       this.children.set(key, child);
     }
     child.inc();
-    let timer = this.durationChildren.get(route);
-    if (timer === undefined) {
-      timer = this.duration.labels(route);
-      this.durationChildren.set(route, timer);
-    }
-    timer.observe(seconds);
   }
 }

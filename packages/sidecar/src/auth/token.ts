@@ -4,12 +4,13 @@
  * A file token is watched (stat polling, which also sees Kubernetes' symlink swaps) and re-read on change; the
  * previous token stays valid for a grace period so clients that read the old file keep working during rotation.
  */
-import { createHash, timingSafeEqual } from 'node:crypto';
+import { hash, timingSafeEqual } from 'node:crypto';
 import { readFileSync, unwatchFile, watchFile } from 'node:fs';
 import type { TokenSpec } from '../config/schema.js';
 
 export function tokenDigest(token: string): Buffer {
-  return createHash('sha256').update(token, 'utf8').digest();
+  // One-shot hashing: no Hash object per request.
+  return hash('sha256', token, 'buffer') as unknown as Buffer;
 }
 
 export class TokenError extends Error {

@@ -90,7 +90,7 @@ export class Exchange {
   private finish(status: number): void {
     const ctx = this.ctx;
     const seconds = (performance.now() - this.started) / 1000;
-    ctx.metrics.request(this.route, status, seconds);
+    ctx.metrics.request(this.route, status);
     const probe = this.route === 'ping' || this.route === 'ready' || this.route === 'metrics';
     if (ctx.audit !== undefined && !probe) {
       ctx.audit.write({

@@ -3,8 +3,7 @@
  * closed when its cache is evicted), configured from the agent's keys. Also the agent's start-up credential check.
  */
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
-import { GetCallerIdentityCommand, STSClient, type STSClientConfig } from '@aws-sdk/client-sts';
-import { fromIni } from '@aws-sdk/credential-providers';
+import type { STSClientConfig } from '@aws-sdk/client-sts';
 import { AwsSource, SecretsCache, type SecretsCacheOptions, type SecretsError } from '@latchkey/sdk';
 import type { SidecarConfig } from '../config/schema.js';
 import type { ReaderDependencies } from '../sidecar.js';
@@ -18,12 +17,13 @@ export function awsClientConfig(config: SidecarConfig): SecretsManagerClientConf
   const clientConfig: SecretsManagerClientConfig = {};
   if (config.region !== undefined) clientConfig.region = config.region;
   if (config.latchkey.endpoint !== undefined) clientConfig.endpoint = config.latchkey.endpoint;
-  if (config.credentialsFilePath !== undefined) {
-    clientConfig.credentials = fromIni({
-      filepath: config.credentialsFilePath,
-      profile: 'default',
-      ignoreCache: true,
-    });
+  const filepath = config.credentialsFilePath;
+  if (filepath !== undefined) {
+    // Loaded only when used: the credential providers are a large part of the AWS SDK's start-up memory.
+    clientConfig.credentials = async () => {
+      const { fromIni } = await import('@aws-sdk/credential-providers');
+      return fromIni({ filepath, profile: 'default', ignoreCache: true })();
+    };
   }
   if (config.upstreamTimeoutMs > 0 || config.upstreamMaxSockets !== undefined) {
     clientConfig.requestHandler = {
@@ -93,6 +93,7 @@ export class SourceOwningCache extends SecretsCache {
 export async function checkCredentials(config: SidecarConfig): Promise<Error | undefined> {
   if (!config.validateCredentials || config.credentialsFilePath !== undefined) return undefined;
   const clientConfig = awsClientConfig(config);
+  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
   const sts = new STSClient(stsClientConfig(config, clientConfig));
   try {
     await sts.send(new GetCallerIdentityCommand({}));

@@ -1,0 +1,324 @@
+// Sidecar benchmark, one run, side by side:
+// - cache-hit throughput of the sidecar (a separate process running the bundle, default settings) against a bare node:http server
+//   (also a separate process) answering the same bytes; keep-alive, 32 connections; wrk when installed, else autocannon;
+// - upstream calls for 1000 concurrent cold requests of one secret (target: exactly 1);
+// - resident memory of a sidecar process holding 1000 cached 4 KB secrets (target: at most 80 MB);
+// - time from process start to the first answered /ping (compiled bin and single-file bundle).
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { fileURLToPath } from 'node:url';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type Emulator, startEmulator } from '@latchkey/emulator';
+import { awsReaders, loadConfig, Sidecar } from '@latchkey/sidecar';
+import { Pool, request } from 'undici';
+
+/** The part of autocannon's API used here (the package ships no types). */
+type Autocannon = (options: {
+  url: string;
+  connections: number;
+  duration: number;
+  headers: Record<string, string>;
+}) => Promise<{ requests: { average: number }; non2xx: number; errors: number }>;
+const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
+
+const SIDECAR_DIR = fileURLToPath(new URL('../packages/sidecar/', import.meta.url));
+const BIN = `${SIDECAR_DIR}dist/bin/latchkey.js`;
+const BUNDLE = `${SIDECAR_DIR}dist/bundle/latchkey.mjs`;
+const TOKEN = 'bench-token';
+const DURATION_S = 6;
+const CONNECTIONS = 32;
+
+interface Started {
+  readonly child: ChildProcess;
+  readonly url: string;
+}
+
+/** Spawn `node <args>` and wait for `listening on <url>` on stdout. */
+function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, args, {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', 'pipe', 'ignore'],
+    });
+    let out = '';
+    child.stdout?.on('data', (chunk: Buffer) => {
+      out += chunk.toString();
+      const match = /listening on (http:\/\/\S+)/.exec(out);
+      if (match) {
+        child.stdout?.removeAllListeners('data');
+        child.stdout?.resume();
+        resolve({ child, url: match[1] as string });
+      }
+    });
+    child.once('exit', (code) =>
+      reject(new Error(`${args.join(' ')} exited with ${code} before listening: ${out}`)),
+    );
+  });
+}
+
+function stop(child: ChildProcess): Promise<void> {
+  return new Promise((resolve) => {
+    if (child.exitCode !== null) return resolve();
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+function sidecarArgs(entry: string, emulator: Emulator, extra: string[] = []): string[] {
+  return [
+    entry,
+    'serve',
+    '--http-port',
+    '0',
+    '--bind',
+    '127.0.0.1',
+    '--endpoint',
+    emulator.endpoint,
+    '--region',
+    emulator.region,
+    '--validate-credentials',
+    'false',
+    '--audit-log',
+    '/dev/null',
+    ...extra,
+  ];
+}
+
+function sidecarEnv(emulator: Emulator): NodeJS.ProcessEnv {
+  return {
+    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
+    AWS_TOKEN: TOKEN,
+    AWS_ACCESS_KEY_ID: emulator.clientConfig.credentials.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: emulator.clientConfig.credentials.secretAccessKey,
+  };
+}
+
+function hasWrk(): boolean {
+  try {
+    execFileSync('which', ['wrk'], { stdio: 'ignore' });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Requests per second against `url` with the token header, 32 keep-alive connections. */
+async function measure(url: string): Promise<number> {
+  if (hasWrk()) {
+    const output = execFileSync(
+      'wrk',
+      ['-t2', `-c${CONNECTIONS}`, `-d${DURATION_S}s`, '-H', `X-Aws-Parameters-Secrets-Token: ${TOKEN}`, url],
+      {
+        encoding: 'utf8',
+      },
+    );
+    const match = /Requests\/sec:\s+([\d.]+)/.exec(output);
+    if (!match) throw new Error(`unexpected wrk output: ${output}`);
+    return Number(match[1]);
+  }
+  const result = await autocannon({
+    url,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    headers: { 'X-Aws-Parameters-Secrets-Token': TOKEN },
+  });
+  if (result.non2xx > 0 || result.errors > 0)
+    throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
+  return result.requests.average;
+}
+
+/** A bare node:http server in its own process that answers every request with the sidecar's exact bytes. */
+async function startBareServer(body: string, headers: Record<string, string>): Promise<Started> {
+  const script = `
+    const http = require('node:http');
+    const body = Buffer.from(${JSON.stringify(body)});
+    const headers = ${JSON.stringify(headers)};
+    const server = http.createServer((req, res) => { res.writeHead(200, headers); res.end(body); });
+    server.keepAliveTimeout = 5000;
+    server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
+  `;
+  return startProcess(['-e', script], {});
+}
+
+async function throughput(emulator: Emulator, sm: SecretsManagerClient): Promise<void> {
+  await sm.send(new CreateSecretCommand({ Name: 'bench/hot', SecretString: 'x'.repeat(256) }));
+  const sidecar = await startProcess(sidecarArgs(BUNDLE, emulator), sidecarEnv(emulator));
+  const bare = await startBareServer('', {});
+  try {
+    const path = '/secretsmanager/get?secretId=bench/hot';
+    const warm = await request(`${sidecar.url}${path}`, {
+      headers: { 'X-Aws-Parameters-Secrets-Token': TOKEN },
+    });
+    const body = await warm.body.text();
+    const headers: Record<string, string> = {};
+    for (const name of ['content-type', 'cache-control', 'x-cache', 'x-request-id'])
+      headers[name] = String(warm.headers[name]);
+    await stop(bare.child);
+    const same = await startBareServer(body, headers);
+    try {
+      // Interleaved, best of two each, so a noisy neighbour on the machine does not decide the ratio.
+      const bareRps = [await measure(`${same.url}${path}`)];
+      const sidecarRps = [await measure(`${sidecar.url}${path}`)];
+      bareRps.push(await measure(`${same.url}${path}`));
+      sidecarRps.push(await measure(`${sidecar.url}${path}`));
+      const bestBare = Math.max(...bareRps);
+      const bestSidecar = Math.max(...sidecarRps);
+      console.log(
+        `load generator: ${hasWrk() ? 'wrk' : 'autocannon'}, ${CONNECTIONS} keep-alive connections, ${DURATION_S} s per run`,
+      );
+      console.log(`bare node:http, same bytes: ${bestBare.toFixed(0)} req/s`);
+      console.log(`sidecar cache hit:          ${bestSidecar.toFixed(0)} req/s`);
+      console.log(
+        `ratio: ${((bestSidecar / bestBare) * 100).toFixed(1)}% of the bare server (target >= 85%)`,
+      );
+    } finally {
+      await stop(same.child);
+    }
+  } finally {
+    await stop(sidecar.child);
+  }
+}
+
+async function coldCoalescing(emulator: Emulator, sm: SecretsManagerClient): Promise<void> {
+  await sm.send(new CreateSecretCommand({ Name: 'bench/cold', SecretString: 'cold' }));
+  const config = loadConfig({
+    env: {},
+    overrides: [
+      { key: 'http_port', value: '0' },
+      { key: 'bind', value: '127.0.0.1' },
+      { key: 'endpoint', value: emulator.endpoint },
+      { key: 'region', value: emulator.region },
+      { key: 'max_conn', value: '1000' },
+      { key: 'audit_log', value: 'off' },
+      { key: 'log_level', value: 'error' },
+    ],
+  });
+  const sidecar = await Sidecar.start({
+    config,
+    env: { AWS_TOKEN: TOKEN },
+    readers: (c, deps) => awsReaders(c, deps, { credentials: emulator.clientConfig.credentials }),
+  });
+  const pool = new Pool(sidecar.url, { connections: 250, pipelining: 4 });
+  try {
+    emulator.resetCalls();
+    const statuses = await Promise.all(
+      Array.from({ length: 1000 }, async () => {
+        const response = await pool.request({
+          path: '/v1/bench/cold',
+          method: 'GET',
+          headers: { 'X-Aws-Parameters-Secrets-Token': TOKEN },
+        });
+        await response.body.text();
+        return response.statusCode;
+      }),
+    );
+    const ok = statuses.filter((status) => status === 200).length;
+    console.log(
+      `1000 concurrent cold requests of one secret: ${ok} answered 200, upstream GetSecretValue calls: ${emulator.calls('GetSecretValue')} (target: exactly 1)`,
+    );
+  } finally {
+    await pool.close();
+    await sidecar.close();
+  }
+}
+
+function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
+}
+
+async function memory(emulator: Emulator, sm: SecretsManagerClient): Promise<void> {
+  const ids: string[] = [];
+  for (let i = 0; i < 1000; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) => {
+        const id = `bench/mem/${i + j}`;
+        ids.push(id);
+        return sm.send(new CreateSecretCommand({ Name: id, SecretString: `${i + j}`.padEnd(4096, 'm') }));
+      }),
+    );
+  }
+  const sidecar = await startProcess(sidecarArgs(BUNDLE, emulator), sidecarEnv(emulator));
+  try {
+    const idle = rssMb(sidecar.child.pid as number);
+    const pool = new Pool(sidecar.url, { connections: 16 });
+    for (let i = 0; i < ids.length; i += 20) {
+      const query = ids
+        .slice(i, i + 20)
+        .map((id) => `secretId=${encodeURIComponent(id)}`)
+        .join('&');
+      const response = await pool.request({
+        path: `/secretsmanager/batch?${query}`,
+        method: 'GET',
+        headers: { 'X-Aws-Parameters-Secrets-Token': TOKEN },
+      });
+      await response.body.text();
+    }
+    // And every one once more through the single-secret route, so its rendered body is held too.
+    for (const id of ids) {
+      const response = await pool.request({
+        path: `/v1/${id}`,
+        method: 'GET',
+        headers: { 'X-Aws-Parameters-Secrets-Token': TOKEN },
+      });
+      await response.body.text();
+    }
+    await pool.close();
+    const metrics = await (await request(`${sidecar.url}/metrics`)).body.text();
+    const entries = /latchkey_cache_entries (\d+)/.exec(metrics)?.[1];
+    console.log(
+      `resident memory: ${idle.toFixed(1)} MB idle, ${rssMb(sidecar.child.pid as number).toFixed(1)} MB with ${entries} cached 4 KB secrets (target <= 80 MB)`,
+    );
+  } finally {
+    await stop(sidecar.child);
+  }
+}
+
+async function startup(emulator: Emulator): Promise<void> {
+  for (const [name, entry] of [
+    ['compiled bin', BIN],
+    ['single-file bundle', BUNDLE],
+  ] as const) {
+    const times: number[] = [];
+    for (let run = 0; run < 3; run++) {
+      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const started = performance.now();
+      const child = spawn(process.execPath, sidecarArgs(entry, emulator, ['--http-port', String(port)]), {
+        env: { ...process.env, ...sidecarEnv(emulator) },
+        stdio: 'ignore',
+      });
+      for (;;) {
+        const ok = await request(`http://127.0.0.1:${port}/ping`).then(
+          async (response) => {
+            await response.body.text();
+            return response.statusCode === 200;
+          },
+          () => false,
+        );
+        if (ok) break;
+        await new Promise((resolve) => setTimeout(resolve, 5));
+      }
+      times.push(performance.now() - started);
+      await stop(child);
+    }
+    console.log(`start to first /ping, ${name}: ${Math.min(...times).toFixed(0)} ms (best of 3)`);
+  }
+}
+
+export async function run(): Promise<void> {
+  // The processes measured run the single-file bundle, the artifact the container image ships.
+  execFileSync(process.execPath, [`${SIDECAR_DIR}scripts/bundle.mjs`]);
+  const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+  const sm = new SecretsManagerClient(emulator.clientConfig);
+  try {
+    await throughput(emulator, sm);
+    await coldCoalescing(emulator, sm);
+    await memory(emulator, sm);
+    await startup(emulator);
+  } finally {
+    sm.destroy();
+    await emulator.close();
+  }
+}
