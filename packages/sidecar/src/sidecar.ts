@@ -129,7 +129,7 @@ export class Sidecar {
       return sidecar;
     } catch (error) {
       clients.close();
-      audit?.close();
+      await audit?.close();
       await readers?.close();
       throw error;
     }
@@ -190,7 +190,7 @@ export class Sidecar {
       await closeListeners(this.listeners, this.config.latchkey.shutdownTimeoutSeconds * 1000);
       this.ctx.clients.close();
       await this.ctx.readers.close();
-      this.ctx.audit?.close();
+      await this.ctx.audit?.close();
       this.logger.info('stopped');
       this.logger.flush?.();
     })();

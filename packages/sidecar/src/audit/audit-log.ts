@@ -2,7 +2,10 @@
  * The audit log: one JSON line per request to a secret route (health probes excluded), to a file or stdout.
  * It records who asked for what and what happened — never a value: the record type has no field that could hold one.
  */
-import pino from 'pino';
+
+import { once } from 'node:events';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { dirname } from 'node:path';
 
 export interface AuditRecord {
   readonly time: string;
@@ -23,54 +26,74 @@ export interface AuditRecord {
   readonly latency_ms: number;
 }
 
+/** Where lines go (a stream, or a capture in tests). */
 export interface LineSink {
-  write(line: string): unknown;
-  flushSync?(): void;
-  end?(): void;
+  write(chunk: string): unknown;
 }
+
+/** Batches of this many characters are written at once; a quieter sidecar writes at least every flush interval. */
+const BATCH_CHARS = 16 * 1024;
 
 export class AuditLog {
   private readonly sink: LineSink;
-  private readonly owned: boolean;
-
-  constructor(sink: LineSink, owned = false) {
-    this.sink = sink;
-    this.owned = owned;
-  }
-
-  /**
-   * `-` is stdout; anything else a file, appended to (its directory is created). Lines are buffered up to 4 KiB and
-   * flushed at least every `flushMs`, so a busy sidecar makes one write per few dozen requests, not one per request.
-   */
-  static open(path: string, flushMs = 1000): AuditLog {
-    const destination = pino.destination({
-      dest: path === '-' ? 1 : path,
-      sync: false,
-      mkdir: true,
-      minLength: 4096,
-    });
-    const log = new AuditLog(destination, path !== '-');
-    log.timer = setInterval(() => {
-      // Nothing buffered, or a write already in flight: the next tick will do.
-      destination.flush(() => undefined);
-    }, flushMs);
-    log.timer.unref();
-    return log;
-  }
-
+  private readonly batched: boolean;
+  private readonly onClose: (() => Promise<void>) | undefined;
+  private pending: string[] = [];
+  private pendingChars = 0;
   private timer: NodeJS.Timeout | undefined;
 
-  write(record: AuditRecord): void {
-    this.sink.write(`${JSON.stringify(record)}\n`);
+  /** `batched: false` writes each line as it comes (tests read lines right after each request). */
+  constructor(
+    sink: LineSink,
+    options: { batched?: boolean; flushMs?: number; onClose?: () => Promise<void> } = {},
+  ) {
+    this.sink = sink;
+    this.batched = options.batched ?? false;
+    this.onClose = options.onClose;
+    if (this.batched) {
+      this.timer = setInterval(() => this.flush(), options.flushMs ?? 1000);
+      this.timer.unref();
+    }
   }
 
-  close(): void {
-    clearInterval(this.timer);
-    try {
-      this.sink.flushSync?.();
-    } catch {
-      // Nothing buffered, or the descriptor is already closed.
+  /** `-` is stdout; anything else a file, appended to (its directory is created). Lines are written in batches:
+   * a busy sidecar makes one write per many requests, not one per request. */
+  static open(path: string, flushMs = 1000): AuditLog {
+    if (path === '-') return new AuditLog(process.stdout, { batched: true, flushMs });
+    mkdirSync(dirname(path), { recursive: true });
+    const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
+    return new AuditLog(stream, {
+      batched: true,
+      flushMs,
+      onClose: async () => {
+        stream.end();
+        await once(stream, 'close');
+      },
+    });
+  }
+
+  write(record: AuditRecord): void {
+    const line = `${JSON.stringify(record)}\n`;
+    if (!this.batched) {
+      this.sink.write(line);
+      return;
     }
-    if (this.owned) this.sink.end?.();
+    this.pending.push(line);
+    this.pendingChars += line.length;
+    if (this.pendingChars >= BATCH_CHARS) this.flush();
+  }
+
+  flush(): void {
+    if (this.pending.length === 0) return;
+    const chunk = this.pending.join('');
+    this.pending = [];
+    this.pendingChars = 0;
+    this.sink.write(chunk);
+  }
+
+  async close(): Promise<void> {
+    clearInterval(this.timer);
+    this.flush();
+    await this.onClose?.();
   }
 }

@@ -37,8 +37,13 @@ export function missingSsrfTokenMessage(variables: readonly string[]): string {
   return `Could not read SSRF token variable(s) [${variables.join(', ')}]: set one of them to the token (or to file://<path> of a file holding it)`;
 }
 
+/** Digests of recently presented header values. Memoizing the digest of what a caller sent involves no secret, so
+ * the comparison with the tokens stays constant-time; the map is bounded (cleared when full) against floods. */
+const DIGEST_MEMO_SIZE = 256;
+
 export class ClientRegistry {
   private readonly clients: RegisteredClient[];
+  private readonly digests = new Map<string, Buffer>();
 
   private constructor(clients: RegisteredClient[]) {
     this.clients = clients;
@@ -95,12 +100,22 @@ export class ClientRegistry {
   identify(presented: readonly string[]): Client | undefined {
     let found: Client | undefined;
     for (const value of presented) {
-      const digest = tokenDigest(value);
+      const digest = this.digestOf(value);
       for (const client of this.clients) {
         if (client.token.matches(digest) && found === undefined) found = client;
       }
     }
     return found;
+  }
+
+  private digestOf(value: string): Buffer {
+    let digest = this.digests.get(value);
+    if (digest === undefined) {
+      if (this.digests.size >= DIGEST_MEMO_SIZE) this.digests.clear();
+      digest = tokenDigest(value);
+      this.digests.set(value, digest);
+    }
+    return digest;
   }
 
   get names(): string[] {
