@@ -4,6 +4,7 @@
  */
 import { Pool } from 'undici';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { rawRequest } from './support/http.js';
 import { type Stack, startStack } from './support/stack.js';
 
 let stack: Stack;
@@ -130,6 +131,47 @@ describe('faults under load', () => {
       } finally {
         stack.emulator.faults.clear(id);
       }
+    }
+  });
+});
+
+describe('bounded staleness', () => {
+  it('stops serving a stale value once it is older than max_stale_seconds, and answers the upstream error', async () => {
+    const bounded = await startStack({
+      emulator: stack.emulator,
+      overrides: [
+        { key: 'ttl_seconds', value: '1' },
+        { key: 'max_stale_seconds', value: '1' },
+      ],
+    });
+    const id = bounded.name('faults/bounded');
+    await bounded.create(id, 'v');
+    const read = () =>
+      rawRequest(bounded.url, `/v1/${id}`, { headers: { 'X-Aws-Parameters-Secrets-Token': bounded.token } });
+    try {
+      expect((await read()).status).toBe(200);
+      const fault = stack.emulator.faults.inject({ kind: 'internal-error', operation: 'DescribeSecret' });
+      const faultGet = stack.emulator.faults.inject({ kind: 'internal-error', operation: 'GetSecretValue' });
+      const seen = new Set<string>();
+      try {
+        await expect
+          .poll(
+            async () => {
+              const response = await read();
+              seen.add(`${response.status} ${response.headers['x-cache'] ?? ''}`);
+              return response.status;
+            },
+            { timeout: 15_000, interval: 100 },
+          )
+          .toBe(500);
+      } finally {
+        stack.emulator.faults.clear(fault);
+        stack.emulator.faults.clear(faultGet);
+      }
+      // On the way: fresh hits, then stale serves, then the error.
+      expect(seen.has('200 stale')).toBe(true);
+    } finally {
+      await bounded.close();
     }
   });
 });
