@@ -168,6 +168,47 @@ describe.each([
   });
 });
 
+describe('dev and serve templates', () => {
+  it('dev starts the emulator with demo secrets and the sidecar, and prints a working curl line', async () => {
+    const dev = startCli(BUNDLE, ['dev', '--port', '0', '--emulator-port', '0'], { AWS_TOKEN: '' });
+    try {
+      const [, token] = await dev.waitFor(/Token: (\S+)/);
+      const [, command] = await dev.waitFor(/\n {2}(curl -H .*\/v1\/demo\/db)\n/);
+      const [, url] = /(http:\/\/\S+)\/v1\/demo\/db/.exec(command as string) ?? [];
+      const response = await rawRequest(url as string, '/v1/demo/db', {
+        headers: { 'X-Aws-Parameters-Secrets-Token': token as string },
+      });
+      expect(JSON.parse(JSON.parse(response.body).SecretString)).toMatchObject({ username: 'app' });
+      await expect
+        .poll(async () => (await rawRequest(url as string, '/ready')).status, { timeout: 10_000 })
+        .toBe(200);
+    } finally {
+      dev.child.kill('SIGINT');
+    }
+    expect(await dev.exited).toBe(0);
+  });
+
+  it('serve keeps [[latchkey.render]] files up to date through its own cache', async () => {
+    const out = join(dir, `served-${Math.random()}.json`);
+    const config = join(dir, `serve-render-${Math.random()}.toml`);
+    writeFileSync(
+      config,
+      `http_port = 0\n[latchkey]\nbind = ["127.0.0.1"]\n[[latchkey.render]]\npath = "${out}"\nsecret = "cli/db"\nformat = "json"\nmode = "0400"\n`,
+    );
+    const serve = startCli(DIST_BIN, ['serve', '--config', config], { ...awsEnv, AWS_TOKEN: 'render-token' });
+    try {
+      await serve.waitFor(/listening on/);
+      await expect
+        .poll(() => readFileSafe(out), { timeout: 10_000 })
+        .toBe(`${JSON.stringify({ username: 'app', password: 'pw-1', port: 5432 }, null, 2)}\n`);
+      expect(statSync(out).mode & 0o777).toBe(0o400);
+    } finally {
+      serve.child.kill('SIGTERM');
+    }
+    expect(await serve.exited).toBe(0);
+  });
+});
+
 describe('watching', () => {
   it('render --watch re-renders on change and runs the command after each change', async () => {
     const name = `cli/watched-${Math.random().toString(36).slice(2)}`;
