@@ -17,6 +17,29 @@ const inlineSdkVersion = {
   },
 };
 
+/**
+ * @latchkey/sdk's modules have no import-time side effects, but its package.json does not say so; saying it here
+ * lets esbuild drop the parts the sidecar does not use (AgentSource and its HTTP client), which would otherwise be
+ * loaded at start-up and cost resident memory.
+ */
+const sdkWithoutSideEffects = {
+  name: 'sdk-without-side-effects',
+  setup(builder) {
+    builder.onResolve({ filter: /^(\.\.?\/|@latchkey\/sdk)/ }, async (args) => {
+      if (args.pluginData === 'resolving') return undefined;
+      const result = await builder.resolve(args.path, {
+        kind: args.kind,
+        importer: args.importer,
+        resolveDir: args.resolveDir,
+        pluginData: 'resolving',
+      });
+      if (result.errors.length > 0 || !/[\\/]packages[\\/]sdk[\\/]dist[\\/]/.test(result.path))
+        return undefined;
+      return { path: result.path, sideEffects: false };
+    });
+  },
+};
+
 await build({
   entryPoints: [`${root}src/bin/latchkey.ts`],
   outfile: `${root}dist/bundle/latchkey.mjs`,
@@ -28,7 +51,7 @@ await build({
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',
-  plugins: [inlineSdkVersion],
+  plugins: [inlineSdkVersion, sdkWithoutSideEffects],
   // CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
   banner: {
     js: "import { createRequire as __latchkeyCreateRequire } from 'node:module'; const require = __latchkeyCreateRequire(import.meta.url);",
