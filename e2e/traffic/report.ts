@@ -202,6 +202,10 @@ export function formatReport(report: TrafficReport): string {
     line(header),
     ...rows.map(line),
     `finishSecret -> sidecar serving the new version, all ${all.length} rotations: p50 ${ms(percentile(all, 0.5))}, max ${ms(Math.max(...all))}`,
-    `secret values checked: ${report.secretValuesKnown}, found in logs: ${report.secretValuesInLogs}`,
+    `secret values checked: ${report.secretValuesKnown}, found in logs: ${report.secretValuesInLogs} (log lines: ${Object.entries(
+      report.logLines,
+    )
+      .map(([log, lines]) => `${log} ${lines}`)
+      .join(', ')})`,
   ].join('\n');
 }

@@ -7,7 +7,7 @@ import type { Logger } from '@latchkey/sdk';
 import { type Database, startMariadb, startPostgres } from './databases.js';
 import { runScenario, type ScenarioReport, type Strategy } from './scenario.js';
 import { SecretValues } from './secret-values.js';
-import { startStack } from './stack.js';
+import { type StackLogs, startStack } from './stack.js';
 
 export interface TrafficOptions {
   /** Rotations per engine and strategy. */
@@ -25,6 +25,8 @@ export interface TrafficReport {
   readonly durationMs: number;
   /** Distinct passwords the run created or saw (database users, masters, every rotated version). */
   readonly secretValuesKnown: number;
+  /** Lines each log received: the leak check below is only as good as what was logged. */
+  readonly logLines: Readonly<Record<'rotator' | 'sidecar' | 'audit' | 'sdk', number>>;
   /** How many of them appear in the rotator's, the sidecar's, its audit and the SDK's log lines, or in progress. */
   readonly secretValuesInLogs: number;
   /** Checks other output (the printed report, a test's captured output) against the same passwords. */
@@ -53,6 +55,8 @@ class LineLogger implements Logger {
   }
 }
 
+const lineCount = (text: string) => text.split('\n').filter(Boolean).length;
+
 export async function runRotationUnderTraffic(options: TrafficOptions): Promise<TrafficReport> {
   const startedAt = performance.now();
   const secrets = new SecretValues();
@@ -65,7 +69,7 @@ export async function runRotationUnderTraffic(options: TrafficOptions): Promise<
 
   const stack = await startStack({ sidecarTtlSeconds: options.sidecarTtlSeconds });
   const databases: Database[] = [];
-  let logs = '';
+  let logs: StackLogs = { rotator: '', sidecar: '', audit: '' };
   let outcomes: PromiseSettledResult<ScenarioReport>[] = [];
   try {
     databases.push(await startPostgres());
@@ -97,7 +101,15 @@ export async function runRotationUnderTraffic(options: TrafficOptions): Promise<
     scenarios: outcomes.map((outcome) => (outcome as PromiseFulfilledResult<ScenarioReport>).value),
     durationMs: performance.now() - startedAt,
     secretValuesKnown: secrets.size,
-    secretValuesInLogs: secrets.countIn([logs, ...sdkLogger.lines, ...progressLines].join('\n')),
+    logLines: {
+      rotator: lineCount(logs.rotator),
+      sidecar: lineCount(logs.sidecar),
+      audit: lineCount(logs.audit),
+      sdk: sdkLogger.lines.length,
+    },
+    secretValuesInLogs: secrets.countIn(
+      [logs.rotator, logs.sidecar, logs.audit, ...sdkLogger.lines, ...progressLines].join('\n'),
+    ),
     countSecretsIn: (text) => secrets.countIn(text),
   };
 }

@@ -1,7 +1,8 @@
 /**
  * The services of the run, as a deployment has them: the Secrets Manager emulator with our rotation functions
  * registered (one per engine family, as one Lambda per family), and the sidecar in front of the emulator, logging
- * to files as `latchkey serve` does. Every log line is kept so the run can check it for secret values.
+ * to files as `latchkey serve` does. Everything is logged at debug level and kept, so the run can check every line
+ * for secret values.
  */
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
@@ -20,6 +21,12 @@ export interface StepTimes {
   finishSecretDoneAt?: number;
 }
 
+export interface StackLogs {
+  readonly rotator: string;
+  readonly sidecar: string;
+  readonly audit: string;
+}
+
 export interface StackOptions {
   /** The sidecar's `ttl_seconds`: how long it serves a value before its version check. */
   readonly sidecarTtlSeconds: number;
@@ -34,14 +41,16 @@ export interface Stack {
   lambdaArn(family: EngineFamily): string;
   /** Step times per version id, recorded around the rotation function as the emulator invokes it. */
   readonly steps: ReadonlyMap<string, StepTimes>;
-  /** Stops everything and returns every line the rotator, the sidecar and its audit log wrote. */
-  stop(): Promise<string>;
+  /** Stops everything and returns what the rotation functions, the sidecar and its audit log wrote. */
+  stop(): Promise<StackLogs>;
 }
 
 export async function startStack(options: StackOptions): Promise<Stack> {
   const dir = await mkdtemp(join(tmpdir(), 'latchkey-e2e-'));
   const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
   const secretsManager = new SecretsManagerClient(emulator.clientConfig);
+  /** The administrator's client and each rotation function's, destroyed at the end. */
+  const clients = [secretsManager];
 
   const rotatorLines: string[] = [];
   const rotatorLog = new Writable({
@@ -53,10 +62,12 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const steps = new Map<string, StepTimes>();
   const arns = new Map<EngineFamily, string>();
   for (const family of ['postgres', 'mysql'] as const) {
+    const client = new SecretsManagerClient(emulator.clientConfig);
+    clients.push(client);
     const rotator = new Rotator({
       engine: family === 'postgres' ? postgresEngine() : mysqlEngine(),
-      secretsManager: new SecretsManagerClient(emulator.clientConfig),
-      logger: createLogger(rotatorLog, 'info'),
+      secretsManager: client,
+      logger: createLogger(rotatorLog, 'debug'),
     });
     const lambdaArn = `arn:aws:lambda:${emulator.region}:${emulator.accountId}:function:latchkey-${family}-rotation`;
     emulator.rotation.register(lambdaArn, async (event) => {
@@ -72,25 +83,36 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   const sidecarToken = randomBytes(16).toString('hex');
   const sidecarLog = join(dir, 'sidecar.log');
   const auditLog = join(dir, 'audit.log');
-  const config = loadConfig({
-    env: {},
-    overrides: [
-      { key: 'http_port', value: '0' },
-      { key: 'bind', value: '127.0.0.1' },
-      { key: 'endpoint', value: emulator.endpoint },
-      { key: 'region', value: emulator.region },
-      { key: 'ttl_seconds', value: String(options.sidecarTtlSeconds) },
-      { key: 'log_level', value: 'info' },
-      { key: 'log_to_file', value: 'true' },
-      { key: 'log_file', value: sidecarLog },
-      { key: 'audit_log', value: auditLog },
-    ],
-  });
-  const sidecar = await Sidecar.start({
-    config,
-    env: { AWS_TOKEN: sidecarToken },
-    readers: (c, deps) => awsReaders(c, deps, { credentials: emulator.clientConfig.credentials }),
-  });
+  const shutDown = async () => {
+    for (const client of clients) client.destroy();
+    await emulator.close();
+  };
+  let sidecar: Sidecar;
+  try {
+    const config = loadConfig({
+      env: {},
+      overrides: [
+        { key: 'http_port', value: '0' },
+        { key: 'bind', value: '127.0.0.1' },
+        { key: 'endpoint', value: emulator.endpoint },
+        { key: 'region', value: emulator.region },
+        { key: 'ttl_seconds', value: String(options.sidecarTtlSeconds) },
+        { key: 'log_level', value: 'debug' },
+        { key: 'log_to_file', value: 'true' },
+        { key: 'log_file', value: sidecarLog },
+        { key: 'audit_log', value: auditLog },
+      ],
+    });
+    sidecar = await Sidecar.start({
+      config,
+      env: { AWS_TOKEN: sidecarToken },
+      readers: (c, deps) => awsReaders(c, deps, { credentials: emulator.clientConfig.credentials }),
+    });
+  } catch (error) {
+    await shutDown();
+    await rm(dir, { recursive: true, force: true });
+    throw error;
+  }
 
   const readIfPresent = (path: string) => readFile(path, 'utf8').catch(() => '');
   return {
@@ -102,11 +124,14 @@ export async function startStack(options: StackOptions): Promise<Stack> {
     steps,
     async stop() {
       await sidecar.close();
-      secretsManager.destroy();
-      await emulator.close();
-      const logs = [rotatorLines.join(''), await readIfPresent(sidecarLog), await readIfPresent(auditLog)];
+      await shutDown();
+      const logs = {
+        rotator: rotatorLines.join(''),
+        sidecar: await readIfPresent(sidecarLog),
+        audit: await readIfPresent(auditLog),
+      };
       await rm(dir, { recursive: true, force: true });
-      return logs.join('\n');
+      return logs;
     },
   };
 }

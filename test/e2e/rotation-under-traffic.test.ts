@@ -109,6 +109,7 @@ describe.skipIf(!available)('rotation under live traffic', () => {
   it('no password reaches a log line (rotator, sidecar, audit, SDK), the progress lines or the printed report', () => {
     // Each scenario's user and every rotated version, plus the two masters.
     expect(report.secretValuesKnown).toBeGreaterThanOrEqual(4 * (TRAFFIC_DEFAULTS.rotations + 1) + 2);
+    for (const lines of Object.values(report.logLines)) expect(lines).toBeGreaterThan(0);
     expect(report.secretValuesInLogs).toBe(0);
     expect(report.countSecretsIn(output)).toBe(0);
   });
