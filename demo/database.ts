@@ -1,7 +1,7 @@
 /**
- * The demo's database user on the shared PostgreSQL, and the secret that holds its credentials. That server
- * trusts local logins (it accepts any password), so the demo shows the mechanics of rotation; `npm run e2e` proves
- * them against servers that check passwords.
+ * The demo's database user on the shared PostgreSQL, and the secret that holds its credentials. The development
+ * server trusts local logins: it accepts any password, so the rotation function's setSecret finds the pending
+ * password already working and changes nothing in the database. The demo finds out and says so.
  */
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
@@ -15,25 +15,35 @@ export interface PostgresAddress {
 export interface DemoDatabase {
   readonly username: string;
   readonly secretId: string;
+  /** Whether the server refuses a wrong password for the demo user (false on a trust-auth server). */
+  readonly checksPasswords: boolean;
   /** Drops the demo user. */
   drop(): Promise<void>;
 }
 
 const ADMIN = { user: 'postgres', database: 'postgres' } as const;
 
-/** Why PostgreSQL cannot be used (no server answering, refused), or undefined when it can. */
-export async function postgresUnavailable(address: PostgresAddress): Promise<string | undefined> {
-  const client = new pg.Client({ ...address, ...ADMIN, connectionTimeoutMillis: 2_000 });
+/** Connects and disconnects: undefined when that worked, else the error code (or message). */
+async function connectError(config: pg.ClientConfig): Promise<string | undefined> {
+  const client = new pg.Client({ ...config, connectionTimeoutMillis: 2_000 });
   client.on('error', () => undefined);
   try {
     await client.connect();
     return undefined;
   } catch (error) {
-    const code = (error as { code?: string }).code;
-    return `PostgreSQL at ${address.host}:${address.port} did not accept a connection as ${ADMIN.user} (${code ?? (error as Error).message})`;
+    return (error as { code?: string }).code ?? (error as Error).message;
   } finally {
     await client.end().catch(() => undefined);
   }
+}
+
+/** Why PostgreSQL cannot be used (no server answering, refused), or undefined when it can. */
+export async function postgresUnavailable(address: PostgresAddress): Promise<string | undefined> {
+  const error = await connectError({ ...address, ...ADMIN });
+  return (
+    error &&
+    `PostgreSQL at ${address.host}:${address.port} did not accept a connection as ${ADMIN.user} (${error})`
+  );
 }
 
 /** Creates a login user with a random password and the `demo/db` secret (RDS JSON format) holding it. */
@@ -66,6 +76,13 @@ export async function createDemoDatabase(
     return {
       username,
       secretId,
+      checksPasswords:
+        (await connectError({
+          ...address,
+          database: ADMIN.database,
+          user: username,
+          password: `not-${password}`,
+        })) !== undefined,
       async drop() {
         try {
           await admin.query(`DROP ROLE IF EXISTS ${admin.escapeIdentifier(username)}`);

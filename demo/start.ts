@@ -100,8 +100,11 @@ async function main(): Promise<number> {
         secretsManager.destroy(),
       );
       say(
-        `database user ${database.username} on PostgreSQL ${flags.postgres.host}:${flags.postgres.port} (it trusts local logins: ` +
-          'the demo shows the mechanics; npm run e2e proves rotation against servers that check passwords)',
+        `database user ${database.username} on PostgreSQL ${flags.postgres.host}:${flags.postgres.port}` +
+          (database.checksPasswords
+            ? ' (it checks passwords: each rotation changes the password in the database)'
+            : '. It accepts any password (trust authentication), so setSecret finds the new one already working ' +
+              'and leaves the database as it is; npm run e2e rotates against servers that check passwords'),
       );
       say(
         `${database.secretId} is rotated every ${flags.rotateEveryMs / 1000} s by the Latchkey PostgreSQL rotation function`,
