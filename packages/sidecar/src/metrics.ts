@@ -11,7 +11,7 @@ export type RouteName = 'ping' | 'ready' | 'metrics' | 'get' | 'path' | 'batch' 
 export class SidecarMetrics {
   readonly registry: Registry;
   private readonly requests: Counter<'route' | 'status'>;
-  private readonly children = new Map<string, { inc(): void }>();
+  private readonly children = new Map<RouteName, Map<number, { inc(): void }>>();
 
   constructor(openConnections: () => number, registry: Registry = new Registry()) {
     this.registry = registry;
@@ -33,11 +33,15 @@ export class SidecarMetrics {
   }
 
   request(route: RouteName, status: number): void {
-    const key = `${route} ${status}`;
-    let child = this.children.get(key);
+    let byStatus = this.children.get(route);
+    if (byStatus === undefined) {
+      byStatus = new Map();
+      this.children.set(route, byStatus);
+    }
+    let child = byStatus.get(status);
     if (child === undefined) {
       child = this.requests.labels(route, String(status));
-      this.children.set(key, child);
+      byStatus.set(status, child);
     }
     child.inc();
   }

@@ -40,6 +40,19 @@ function checkRoleArn(value: string | undefined): string | undefined {
   return value;
 }
 
+/** The query's name/value pairs, form-urlencoded. Without `%` or `+` there is nothing to decode, so the common
+ * case skips URLSearchParams; both give the same pairs (empty segments skipped, a missing `=` is an empty value). */
+function queryPairs(query: string): Iterable<[string, string]> {
+  if (query.includes('%') || query.includes('+')) return new URLSearchParams(query);
+  const pairs: [string, string][] = [];
+  for (const part of query.split('&')) {
+    if (part === '') continue;
+    const eq = part.indexOf('=');
+    pairs.push(eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)]);
+  }
+  return pairs;
+}
+
 /** `/secretsmanager/get?secretId=…` (pathId undefined) or `<prefix><id>?…` (pathId the decoded id). */
 export function parseSecretQuery(query: string, pathId: string | undefined): SecretQuery {
   let secretId = pathId;
@@ -48,7 +61,7 @@ export function parseSecretQuery(query: string, pathId: string | undefined): Sec
   let refreshNow = false;
   let roleArn: string | undefined;
   if (query !== '') {
-    for (const [name, value] of new URLSearchParams(query)) {
+    for (const [name, value] of queryPairs(query)) {
       switch (name) {
         case 'secretId':
           if (pathId !== undefined) throw new BadRequest(`unknown parameter: ${name}`);
@@ -85,7 +98,7 @@ export interface BatchQuery {
 export function parseBatchQuery(query: string): BatchQuery {
   const secretIds: string[] = [];
   let roleArn: string | undefined;
-  for (const [name, value] of new URLSearchParams(query)) {
+  for (const [name, value] of queryPairs(query)) {
     if (name === 'secretId') {
       if (value === '') throw new BadRequest('missing parameter secretId');
       if (!secretIds.includes(value)) secretIds.push(value);

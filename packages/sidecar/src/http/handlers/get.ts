@@ -5,6 +5,13 @@ import type { SecretQuery } from '../params.js';
 
 const ACTION = 'secretsmanager:GetSecretValue';
 
+/** No options object for a plain read: the cache's fastest path. */
+function lookupOptions(query: SecretQuery) {
+  if (query.versionId === undefined && query.versionStage === undefined && !query.refreshNow)
+    return undefined;
+  return { versionId: query.versionId, versionStage: query.versionStage, forceRefresh: query.refreshNow };
+}
+
 export function handleGet(exchange: Exchange, query: SecretQuery): void {
   exchange.secretId = query.secretId;
   exchange.versionId = query.versionId;
@@ -20,11 +27,7 @@ export function handleGet(exchange: Exchange, query: SecretQuery): void {
   const { ctx } = exchange;
   ctx.readers
     .forRole(query.roleArn)
-    .lookup(query.secretId, {
-      versionId: query.versionId,
-      versionStage: query.versionStage,
-      forceRefresh: query.refreshNow,
-    })
+    .lookup(query.secretId, lookupOptions(query))
     .then(
       ({ value, status }) => {
         if (!client.allowAll && evaluatePolicy(client.policy, ACTION, [value.arn, value.name]) !== 'allow') {
