@@ -1,5 +1,5 @@
 /**
- * `npm start` as a user meets it: the demo spawned as the start script runs it (`tsx demo/start.ts`, after the
+ * `npm start` as a user meets it: the demo spawned as the start script runs it (`exec tsx demo/start.ts`, after the
  * build `npm test` does first), on any free ports. It must print a working sidecar URL and token, rotate the demo
  * database secret while its app keeps querying, stop cleanly on SIGINT and SIGTERM (exit 0, demo user dropped),
  * and never print a secret value.
