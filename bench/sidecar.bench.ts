@@ -3,6 +3,7 @@
 //   (also a separate process) answering the same bytes; keep-alive, 32 connections; wrk when installed, else autocannon;
 // - upstream calls for 1000 concurrent cold requests of one secret (target: exactly 1);
 // - resident memory of a sidecar process holding 1000 cached 4 KB secrets (target: at most 80 MB);
+// the sidecar processes run as the container image runs them (the bundle, deploy/Dockerfile's NODE_OPTIONS);
 // - time from process start to the first answered /ping (compiled bin and single-file bundle).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
@@ -26,6 +27,8 @@ const SIDECAR_DIR = fileURLToPath(new URL('../packages/sidecar/', import.meta.ur
 const BIN = `${SIDECAR_DIR}dist/bin/latchkey.js`;
 const BUNDLE = `${SIDECAR_DIR}dist/bundle/latchkey.mjs`;
 const TOKEN = 'bench-token';
+/** What deploy/Dockerfile sets: a smaller young generation (its default grows to 48 MB of mostly empty space). */
+const CONTAINER_NODE_OPTIONS = '--max-semi-space-size=4';
 const DURATION_S = 6;
 const CONNECTIONS = 32;
 
@@ -87,7 +90,7 @@ function sidecarArgs(entry: string, emulator: Emulator, extra: string[] = []): s
 
 function sidecarEnv(emulator: Emulator): NodeJS.ProcessEnv {
   return {
-    NODE_OPTIONS: process.env.BENCH_NODE_OPTIONS ?? '',
+    NODE_OPTIONS: CONTAINER_NODE_OPTIONS,
     AWS_TOKEN: TOKEN,
     AWS_ACCESS_KEY_ID: emulator.clientConfig.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: emulator.clientConfig.credentials.secretAccessKey,

@@ -15,6 +15,13 @@ describe('deployment files', () => {
     expect(/^USER (\S+)$/m.exec(dockerfile)?.[1]).not.toBe('root');
     expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/opt\/latchkey\/latchkey\.mjs"\]$/m);
     expect(dockerfile).not.toMatch(/^RUN /m);
+    // The benchmark measures memory with the same V8 options.
+    const bench = readFileSync(
+      fileURLToPath(new URL('../../../bench/sidecar.bench.ts', import.meta.url)),
+      'utf8',
+    );
+    const options = /^ENV NODE_OPTIONS=(.+)$/m.exec(dockerfile)?.[1];
+    expect(bench).toContain(`const CONTAINER_NODE_OPTIONS = '${options}';`);
     expect(existsSync(`${packageDir}scripts/bundle.mjs`)).toBe(true);
   });
 
