@@ -99,7 +99,15 @@ export async function runServe(argv: readonly string[], io: CommandIO): Promise<
     config.latchkey.render.length > 0 && sidecar.reader instanceof SecretsCache
       ? startTemplateRenderer(config.latchkey.render, sidecar.reader, sidecar.logger)
       : undefined;
-  io.stdout.write(`Latchkey/${SIDECAR_VERSION} listening on ${sidecar.url}\n`);
+  // The agent's start-up line first (scripts wait for it), then any other listener.
+  sidecar.addresses.forEach((address, index) => {
+    const host = address.kind === 'tcp' && address.host.includes(':') ? `[${address.host}]` : undefined;
+    const where =
+      address.kind === 'unix' ? `unix:${address.path}` : `http://${host ?? address.host}:${address.port}`;
+    io.stdout.write(
+      `Latchkey/${SIDECAR_VERSION} ${index === 0 ? 'listening' : 'also listening'} on ${where}\n`,
+    );
+  });
   return waitForSignals(sidecar, load, async () => renderer?.close());
 }
 
