@@ -64,12 +64,14 @@ export async function createDemoDatabase(
       new CreateSecretCommand({
         Name: secretId,
         Description: 'The demo app database user (rotated every few seconds)',
+        // ssl false: the local server has no TLS; saying so keeps the rotation function from trying it first.
         SecretString: JSON.stringify({
           engine: 'postgres',
           ...address,
           username,
           password,
           dbname: 'postgres',
+          ssl: false,
         }),
       }),
     );

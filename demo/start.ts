@@ -50,10 +50,12 @@ async function main(): Promise<number> {
     console.error((error as Error).message);
     return 2;
   }
-  // Listening from the start: a signal during start-up stops the demo once it is up, never half-way.
+  // Listening from the start: a signal during start-up stops the demo once it is up, never half-way. Later signals
+  // are ignored while it stops (it does not take long): under `npm start` one Ctrl-C arrives twice, from the
+  // terminal and forwarded by npm, and must not cut the clean-up short.
   const stopped = new Promise<NodeJS.Signals>((resolve) => {
-    process.once('SIGINT', resolve);
-    process.once('SIGTERM', resolve);
+    process.on('SIGINT', resolve);
+    process.on('SIGTERM', resolve);
   });
   let services: DemoServices;
   try {
@@ -130,10 +132,6 @@ async function main(): Promise<number> {
 
   const signal = await stopped;
   say(`${signal}: stopping`);
-  // A second signal while stopping gives up at once.
-  const giveUp = () => process.exit(1);
-  process.once('SIGINT', giveUp);
-  process.once('SIGTERM', giveUp);
   await stop();
   say(database ? `stopped; database user ${database.username} dropped` : 'stopped');
   return 0;

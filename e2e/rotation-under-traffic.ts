@@ -24,10 +24,23 @@ if (
   process.exit(2);
 }
 
+// Ctrl-C ends the run after the rotations in progress and still drops the users and stops the PostgreSQL cluster.
+// Repeated signals are ignored meanwhile: under `npm run e2e` one Ctrl-C arrives twice (terminal and npm).
+const interrupt = new AbortController();
+process.on('SIGINT', () => {
+  if (interrupt.signal.aborted) return;
+  console.log('interrupted: finishing the rotations in progress and cleaning up');
+  interrupt.abort(new Error('interrupted'));
+});
 const report = await runRotationUnderTraffic({
   rotations,
   sidecarTtlSeconds,
   progress: (line) => console.log(line),
+  signal: interrupt.signal,
+}).catch((error: unknown) => {
+  if (!interrupt.signal.aborted) throw error;
+  console.log('stopped and cleaned up');
+  process.exit(130);
 });
 const printed = formatReport(report);
 const checks = checkReport(report, TRAFFIC_DEFAULTS);

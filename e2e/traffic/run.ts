@@ -16,6 +16,9 @@ export interface TrafficOptions {
   readonly sidecarTtlSeconds: number;
   /** One line per rotation as it completes. */
   readonly progress?: (line: string) => void;
+  /** Interrupts the run: each scenario stops after its rotation in progress, everything is cleaned up, and the run
+   * rejects with the abort reason. */
+  readonly signal?: AbortSignal;
 }
 
 export interface TrafficReport {
@@ -84,6 +87,7 @@ export async function runRotationUnderTraffic(options: TrafficOptions): Promise<
             pickupTimeoutMs: options.sidecarTtlSeconds * 3_000 + 10_000,
             sdkLogger,
             progress,
+            signal: options.signal,
           }),
         ),
       ),

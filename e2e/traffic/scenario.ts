@@ -64,6 +64,8 @@ export interface ScenarioOptions {
   readonly pickupTimeoutMs: number;
   readonly sdkLogger: Logger;
   readonly progress: (line: string) => void;
+  /** Stops the scenario after the rotation in progress (the apps are stopped and everything cleaned up). */
+  readonly signal?: AbortSignal;
 }
 
 /**
@@ -156,11 +158,13 @@ export async function runScenario(
       `${tag}: both apps querying`,
       () => app.queries >= WARM_UP_QUERIES && sidecarClient.queries >= WARM_UP_QUERIES,
       30_000,
+      options.signal,
     );
     let before = await current(secretId);
     initialVersionId = before.versionId;
     warmUpQueries = queriesSoFar();
     for (let i = 0; i < options.rotations; i++) {
+      options.signal?.throwIfAborted();
       const { VersionId } = await sm.send(
         new RotateSecretCommand({
           SecretId: secretId,
@@ -182,6 +186,7 @@ export async function runScenario(
           `${tag}: both apps querying with version ${versionId}`,
           () => sidecarClient.queriedWith.has(versionId) && app.queries > appQueries,
           options.pickupTimeoutMs,
+          options.signal,
         ).catch(() => undefined);
       }
       const sidecarSeenAt = sidecarClient.firstSeen.get(versionId);
@@ -211,6 +216,7 @@ export async function runScenario(
       `${tag}: both apps querying after the last rotation`,
       () => app.queries > last.app && sidecarClient.queries > last.sidecarClient,
       options.pickupTimeoutMs,
+      options.signal,
     ).catch(() => undefined);
   } finally {
     await Promise.all([app.stop(), sidecarClient.stop()]);

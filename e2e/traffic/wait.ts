@@ -1,14 +1,18 @@
-/** Polls `condition` until it holds, or fails with `what` once `timeoutMs` has passed (no blind sleeps). */
+/**
+ * Polls `condition` until it holds. Fails with `what` once `timeoutMs` has passed (no blind sleeps), or at once
+ * when `signal` aborts (the run was interrupted).
+ */
 export async function waitFor(
   what: string,
   condition: () => boolean | Promise<boolean>,
   timeoutMs: number,
-  intervalMs = 20,
+  signal?: AbortSignal,
 ): Promise<void> {
   const deadline = performance.now() + timeoutMs;
   while (!(await condition())) {
+    signal?.throwIfAborted();
     if (performance.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}`);
-    await pause(intervalMs);
+    await pause(20);
   }
 }
 

@@ -1,6 +1,6 @@
 /**
- * `npm start` as a user meets it: the demo spawned as the start script runs it (`exec tsx demo/start.ts`, after the
- * build `npm test` does first), on any free ports. It must print a working sidecar URL and token, rotate the demo
+ * `npm start` as a user meets it: the demo spawned as the start script runs it (`node --import tsx demo/start.ts`,
+ * after the build `npm test` does first), on any free ports. It must print a working sidecar URL and token, rotate the demo
  * database secret while its app keeps querying, stop cleanly on SIGINT and SIGTERM (exit 0, demo user dropped),
  * and never print a secret value.
  */
@@ -17,7 +17,6 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { postgresAvailable, SHARED_POSTGRES } from '../support/services.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
-const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
 
 /** The demo process and everything it wrote to stdout and stderr. */
 class Demo {
@@ -27,10 +26,14 @@ class Demo {
   #waiters: (() => void)[] = [];
 
   constructor(args: string[]) {
-    this.child = spawn(tsx, ['demo/start.ts', '--port', '0', '--emulator-port', '0', ...args], {
-      cwd: root,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    this.child = spawn(
+      process.execPath,
+      ['--import', 'tsx', 'demo/start.ts', '--port', '0', '--emulator-port', '0', ...args],
+      {
+        cwd: root,
+        stdio: ['ignore', 'pipe', 'pipe'],
+      },
+    );
     const collect = (chunk: Buffer) => {
       this.output += chunk.toString('utf8');
       for (const wake of this.#waiters.splice(0)) wake();
