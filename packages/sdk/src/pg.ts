@@ -55,12 +55,16 @@ function applyCredentials(
 /**
  * A `pg.Pool` reading its credentials from a secret. Every new connection uses the cached secret (so a rotation
  * the cache has picked up reaches new connections at once); a connection refused for its credentials (28P01)
- * refreshes the secret and, if a new version arrived, connects once more, so the application sees no error.
+ * connects once more with the credentials `withSecret` finds (a newer version, or the pending one during a
+ * single-user rotation), so the application sees no error.
  * The secret is read once up front, which fails fast on a missing or malformed secret and decides TLS.
  */
 export async function createPgPool(options: SecretPgPoolOptions): Promise<pg.Pool> {
   const { cache, secretId, versionStage, database, ...poolConfig } = options;
   const first = readDatabaseSecret(secretId, (await cache.lookup(secretId, { versionStage })).value);
+  // pg creates a pool's clients itself, so the credentials of the latest connect attempt reach them here (as with
+  // mysql2's shared connection config); a client connects with them when the pool asks it to.
+  let credentials: DatabaseSecret = first;
 
   class SecretClient extends pg.Client {
     override connect(): Promise<pg.Client>;
@@ -68,11 +72,9 @@ export async function createPgPool(options: SecretPgPoolOptions): Promise<pg.Poo
     override connect(
       callback?: (err: Error | null, client?: pg.Client) => void,
     ): Promise<pg.Client> | undefined {
-      const ready = cache.lookup(secretId, { versionStage }).then(({ value }) => {
-        applyCredentials(this as unknown as ConnectingClient, readDatabaseSecret(secretId, value), database);
-      });
-      if (callback === undefined) return ready.then(() => super.connect());
-      ready.then(() => super.connect(callback as (err: Error) => void), callback);
+      applyCredentials(this as unknown as ConnectingClient, credentials, database);
+      if (callback === undefined) return super.connect();
+      super.connect(callback as (err: Error) => void);
       return undefined;
     }
   }
@@ -87,10 +89,18 @@ export async function createPgPool(options: SecretPgPoolOptions): Promise<pg.Poo
     override connect(): Promise<pg.PoolClient>;
     override connect(callback: ConnectCallback): void;
     override connect(callback?: ConnectCallback): Promise<pg.PoolClient> | undefined {
-      const connected = withSecret(cache, secretId, () => super.connect(), {
-        isAuthError: isPgAuthError,
-        versionStage,
-      });
+      const connected = withSecret(
+        cache,
+        secretId,
+        (secret) => {
+          credentials = readDatabaseSecret(secretId, secret);
+          return super.connect();
+        },
+        {
+          isAuthError: isPgAuthError,
+          versionStage,
+        },
+      );
       if (callback === undefined) return connected;
       connected.then(
         (client) => callback(undefined, client, client.release),

@@ -41,8 +41,10 @@ async function createSecret(value: object): Promise<string> {
   return name;
 }
 
-async function putSecret(name: string, value: object): Promise<void> {
-  await admin.send(new PutSecretValueCommand({ SecretId: name, SecretString: JSON.stringify(value) }));
+async function putSecret(name: string, value: object, stages?: string[]): Promise<void> {
+  await admin.send(
+    new PutSecretValueCommand({ SecretId: name, SecretString: JSON.stringify(value), VersionStages: stages }),
+  );
 }
 
 const newCache = () => new SecretsCache({ source, ttl: '5m' });
@@ -98,6 +100,34 @@ describe('createPgPool on a password-checking PostgreSQL', () => {
       expect(errors).toEqual([]);
     } finally {
       held.release();
+      await pool.end();
+      await cache.close();
+      await superuser.query(`DROP ROLE IF EXISTS ${user}`);
+    }
+  });
+
+  it('connects with AWSPENDING inside a single-user rotation window (password changed, AWSCURRENT not moved yet)', async () => {
+    const user = `app_${token().slice(0, 8)}`;
+    const [first, second] = [token(), token()];
+    await superuser.query(`CREATE ROLE ${user} LOGIN PASSWORD '${first}'`);
+    const secret = {
+      host: cluster.host,
+      port: cluster.port,
+      username: user,
+      password: first,
+      dbname: 'postgres',
+    };
+    const secretId = await createSecret(secret);
+    const cache = newCache();
+    const pool = await createPgPool({ cache, secretId, max: 1, idleTimeoutMillis: 1 });
+    try {
+      const before = await pool.connect();
+      before.release(true); // closes it: the next query opens a new connection
+      // createSecret and setSecret of a single-user rotation: the database now takes only the pending password.
+      await putSecret(secretId, { ...secret, password: second }, ['AWSPENDING']);
+      await superuser.query(`ALTER ROLE ${user} PASSWORD '${second}'`);
+      expect((await pool.query('select current_user')).rows[0].current_user).toBe(user);
+    } finally {
       await pool.end();
       await cache.close();
       await superuser.query(`DROP ROLE IF EXISTS ${user}`);
@@ -186,6 +216,28 @@ describe.skipIf(!mariadb)('createMysqlPool on MariaDB', () => {
       await cache.close();
       await root.query('DROP USER IF EXISTS ?@?', [user, '%']);
       await root.query('DROP USER IF EXISTS ?@?', [user, 'localhost']);
+    }
+  });
+
+  it('connects with AWSPENDING inside a single-user rotation window (password changed, AWSCURRENT not moved yet)', async () => {
+    const user = `lk_${token().slice(0, 10)}`;
+    const [first, second] = [token(), token()];
+    await root.query('CREATE USER ?@? IDENTIFIED BY ?', [user, '%', first]);
+    const secret = { host: SHARED_MARIADB.host, port: SHARED_MARIADB.port, username: user, password: first };
+    const secretId = await createSecret(secret);
+    const cache = newCache();
+    const pool = await createMysqlPool({ cache, secretId, connectionLimit: 2 });
+    const held = await pool.getConnection(); // keeps one connection busy, so the next one is a new login
+    try {
+      await putSecret(secretId, { ...secret, password: second }, ['AWSPENDING']);
+      await root.query('ALTER USER ?@? IDENTIFIED BY ?', [user, '%', second]);
+      const [[row]] = (await pool.query('select current_user() as me')) as unknown as [[{ me: string }]];
+      expect(row.me.split('@')[0]).toBe(user);
+    } finally {
+      held.release();
+      await pool.end();
+      await cache.close();
+      await root.query('DROP USER IF EXISTS ?@?', [user, '%']);
     }
   });
 });

@@ -50,6 +50,33 @@ describe('withSecret', () => {
     };
     await expect(withSecret(cache, 'db', failOther, { isAuthError })).rejects.toThrow('syntax error');
     expect(calls).toBe(2);
-    expect(source.calls.GetSecretValue).toBe(2);
+    // The read, the refresh after the refusal, and the look for a pending version (there is none).
+    expect(source.calls.GetSecretValue).toBe(3);
+  });
+
+  it('falls back to AWSPENDING while a single-user rotation has changed the password but not AWSCURRENT', async () => {
+    const { source, cache } = setup();
+    source.put('db', 'old');
+    source.startRotation('db', 'new'); // setSecret has run: the database accepts only 'new'
+    const login = (secret: { string?: string }) => {
+      if (secret.string !== 'new') throw new AuthError('password authentication failed');
+      return secret.string;
+    };
+    expect(await withSecret(cache, 'db', login, { isAuthError })).toBe('new');
+  });
+
+  it('gives a pinned version no retry', async () => {
+    const { source, cache } = setup();
+    const pinned = source.put('db', 'old');
+    source.startRotation('db', 'new');
+    let calls = 0;
+    const login = () => {
+      calls++;
+      throw new AuthError('denied');
+    };
+    await expect(withSecret(cache, 'db', login, { isAuthError, versionId: pinned })).rejects.toBeInstanceOf(
+      AuthError,
+    );
+    expect(calls).toBe(1);
   });
 });

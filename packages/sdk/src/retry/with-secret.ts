@@ -8,8 +8,8 @@ export interface WithSecretOptions extends VersionOptions {
 
 /**
  * Runs `fn` with the cached secret. When it fails with an authentication error, the secret may have been
- * rotated: the secret is refreshed (rate-limited, coalesced) and, if a new version came back, `fn` runs once
- * more with it. Otherwise the original error is thrown: retrying with the same credentials cannot help.
+ * rotated, and `fn` runs once more with the credentials that may work now (see `rotatedCredentials`). When there
+ * are none, the original error is thrown: retrying with the same credentials cannot help.
  */
 export async function withSecret<T>(
   cache: SecretsCache,
@@ -23,8 +23,30 @@ export async function withSecret<T>(
     return await fn(secret);
   } catch (error) {
     if (!isAuthError(error)) throw error;
-    const fresh = await cache.refresh(secretId, { versionId, versionStage });
-    if (fresh.versionId === secret.versionId) throw error;
-    return await fn(fresh);
+    const retry = await rotatedCredentials(cache, secretId, secret, { versionId, versionStage });
+    if (retry === undefined) throw error;
+    return await fn(retry);
   }
+}
+
+/**
+ * After `refused` was refused: a newer version of the stage read (refreshed, rate-limited and coalesced), or else
+ * the AWSPENDING version. A single-user rotation changes the database password in setSecret but moves AWSCURRENT
+ * only in finishSecret, so in between the database accepts only the pending credentials. A pinned `versionId`
+ * never changes, so it gets no retry.
+ */
+async function rotatedCredentials(
+  cache: SecretsCache,
+  secretId: string,
+  refused: CachedSecret,
+  { versionId, versionStage }: VersionOptions,
+): Promise<CachedSecret | undefined> {
+  if (versionId !== undefined) return undefined;
+  const fresh = await cache.refresh(secretId, { versionStage });
+  if (fresh.versionId !== refused.versionId) return fresh;
+  // Only a read of AWSCURRENT can be behind a single-user rotation's password change.
+  if (!fresh.versionStages.includes('AWSCURRENT')) return undefined;
+  // No pending version (no rotation under way) is the common case here, not an error worth more than the refusal.
+  const pending = await cache.refresh(secretId, { versionStage: 'AWSPENDING' }).catch(() => undefined);
+  return pending !== undefined && pending.versionId !== refused.versionId ? pending : undefined;
 }
