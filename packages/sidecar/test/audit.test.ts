@@ -40,3 +40,34 @@ describe('audit log file', () => {
     await log.close();
   });
 });
+
+describe('audit line format', () => {
+  it('is the JSON of the record, with strings escaped and absent fields left out', async () => {
+    const { formatAuditLine } = await import('../src/audit/audit-log.js');
+    const records: AuditRecord[] = [
+      record(1),
+      {
+        ...record(2),
+        client: null,
+        secret_id: ['a', 'b"c'],
+        cache: undefined,
+        error: 'AccessDeniedException',
+        decision: 'deny',
+        status: 403,
+      },
+      {
+        ...record(3),
+        secret_id: 'we\u0000ird\n"id\\',
+        version_stage: 'AWSPREVIOUS',
+        version_id: 'v',
+        role_arn: 'arn:aws:iam::1:role/x',
+      },
+    ];
+    for (const entry of records) {
+      const line = formatAuditLine(entry);
+      expect(line.endsWith('\n')).toBe(true);
+      const defined = Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined));
+      expect(JSON.parse(line)).toEqual(defined);
+    }
+  });
+});

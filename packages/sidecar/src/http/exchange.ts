@@ -1,7 +1,7 @@
 /** One request and its answer: the reply helpers, and on completion the metric, the audit line and the debug
  * log line. The audit record is assembled here from fields the handlers set; none of them can hold a value. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AuditRecord } from '../audit/audit-log.js';
+import { type AuditRecord, auditTime } from '../audit/audit-log.js';
 import type { Client } from '../auth/clients.js';
 import type { RouteName } from '../metrics.js';
 import { type ErrorReply, errorReply, jsonError } from '../render/error-body.js';
@@ -99,7 +99,7 @@ export class Exchange {
     const probe = this.route === 'ping' || this.route === 'ready' || this.route === 'metrics';
     if (ctx.audit !== undefined && !probe) {
       ctx.audit.write({
-        time: new Date().toISOString(),
+        time: auditTime(),
         request_id: this.id,
         client: this.client?.name ?? null,
         route: this.route,
