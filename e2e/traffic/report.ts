@@ -124,7 +124,7 @@ export function checkReport(report: TrafficReport, options: CheckOptions): Check
     }
     if (app.length > appOutside.length) {
       knownGaps.push(
-        `${tag}: ${app.length - appOutside.length} refused logins reached the app on the SDK pool helper between setSecret and ${SDK_MIN_REFRESH_INTERVAL_MS} ms after finishSecret (its retry re-reads AWSCURRENT, which still holds the old password until finishSecret, and forced refreshes are rate-limited)`,
+        `${tag}: ${app.length - appOutside.length} refused logins reached the app on the SDK pool helper between setSecret and ${SDK_MIN_REFRESH_INTERVAL_MS} ms after finishSecret (its retry's rate-limited reads of AWSCURRENT/AWSPENDING returned an outcome from before the stage moved)`,
       );
     }
     const sidecarOutside = sidecar.filter((failure) => !insideRotationWindow(scenario, failure));

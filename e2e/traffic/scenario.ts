@@ -69,10 +69,11 @@ export interface ScenarioOptions {
 }
 
 /**
- * The SDK's pool helper retries a refused login once, after a forced refresh of AWSCURRENT. In a single-user
- * rotation AWSCURRENT keeps the old password from setSecret until finishSecret, and forced refreshes are
- * rate-limited to one per `minRefreshInterval`, so the helper can surface a refused login from setSecret until
- * one interval after finishSecret. The app's cache sets it explicitly (it is the SDK's default).
+ * The SDK's pool helper retries a refused login once: with a newer AWSCURRENT, else with AWSPENDING (a single-user
+ * rotation changes the password in setSecret and moves AWSCURRENT only in finishSecret). Those reads are forced
+ * refreshes, rate-limited per key to one per `minRefreshInterval`; within it a caller gets the previous read's
+ * outcome, which can predate finishSecret (or the pending version's removal). So a refused login can still reach the
+ * app from setSecret until one interval after finishSecret. The app's cache sets it explicitly (the SDK default).
  */
 export const SDK_MIN_REFRESH_INTERVAL_MS = 1_000;
 
