@@ -60,10 +60,15 @@ function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Started> 
   });
 }
 
+/** SIGTERM, and SIGKILL if it has not exited after 15 s. */
 function stop(child: ChildProcess): Promise<void> {
   return new Promise((resolve) => {
-    if (child.exitCode !== null) return resolve();
-    child.once('exit', () => resolve());
+    if (child.exitCode !== null || child.signalCode !== null) return resolve();
+    const timer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    child.once('exit', () => {
+      clearTimeout(timer);
+      resolve();
+    });
     child.kill('SIGTERM');
   });
 }
@@ -311,8 +316,12 @@ async function startup(emulator: Emulator): Promise<void> {
         env: { ...process.env, ...sidecarEnv(emulator) },
         stdio: 'ignore',
       });
+      const deadline = started + 30_000;
       for (;;) {
-        const ok = await request(`http://127.0.0.1:${port}/ping`).then(
+        if (child.exitCode !== null || performance.now() > deadline) {
+          throw new Error(`${name} did not answer /ping on port ${port} (exit code ${child.exitCode})`);
+        }
+        const ok = await request(`http://127.0.0.1:${port}/ping`, { reset: true }).then(
           async (response) => {
             await response.body.text();
             return response.statusCode === 200;
