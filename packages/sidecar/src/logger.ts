@@ -25,9 +25,10 @@ function serializeError(error: unknown): Record<string, unknown> {
 }
 
 export function createLogger(options: LoggerOptions): Logger {
+  // Synchronous: logs are few (per-request lines only at debug level), and none is lost when the process exits.
   const destination =
     options.destination ??
-    pino.destination({ dest: options.file ?? 2, sync: false, mkdir: options.file !== undefined });
+    pino.destination({ dest: options.file ?? 2, sync: true, mkdir: options.file !== undefined });
   return pino(
     {
       level: options.level === 'none' ? 'silent' : options.level,
