@@ -175,3 +175,29 @@ describe('bounded staleness', () => {
     }
   });
 });
+
+describe('timeouts', () => {
+  it('answers 504 TimeoutError when Secrets Manager does not answer within SECRETS_MANAGER_TIMEOUT_MILLIS', async () => {
+    const slow = await startStack({
+      emulator: stack.emulator,
+      env: { SECRETS_MANAGER_TIMEOUT_MILLIS: '200' },
+    });
+    const id = slow.name('faults/slow');
+    await slow.create(id, 'slow');
+    const fault = stack.emulator.faults.inject({
+      kind: 'latency',
+      operation: 'GetSecretValue',
+      latencyMs: 2000,
+    });
+    try {
+      const response = await rawRequest(slow.url, `/v1/${id}`, {
+        headers: { 'X-Aws-Parameters-Secrets-Token': slow.token },
+      });
+      expect(response.status).toBe(504);
+      expect(JSON.parse(response.body)).toEqual({ __type: 'TimeoutError', message: 'Timeout' });
+    } finally {
+      stack.emulator.faults.clear(fault);
+      await slow.close();
+    }
+  });
+});

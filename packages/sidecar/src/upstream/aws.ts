@@ -28,7 +28,12 @@ export function awsClientConfig(config: SidecarConfig): SecretsManagerClientConf
   if (config.upstreamTimeoutMs > 0 || config.upstreamMaxSockets !== undefined) {
     clientConfig.requestHandler = {
       ...(config.upstreamTimeoutMs > 0
-        ? { requestTimeout: config.upstreamTimeoutMs, connectionTimeout: config.upstreamTimeoutMs }
+        ? {
+            requestTimeout: config.upstreamTimeoutMs,
+            connectionTimeout: config.upstreamTimeoutMs,
+            // Without this the handler only logs a warning and keeps waiting.
+            throwOnRequestTimeout: true,
+          }
         : {}),
       ...(config.upstreamMaxSockets !== undefined
         ? {
