@@ -8,6 +8,7 @@
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
+import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
@@ -28,7 +29,7 @@ const BIN = `${SIDECAR_DIR}dist/bin/latchkey.js`;
 const BUNDLE = `${SIDECAR_DIR}dist/bundle/latchkey.mjs`;
 const TOKEN = 'bench-token';
 /** What deploy/Dockerfile sets: a smaller young generation (its default grows to 48 MB of mostly empty space). */
-const CONTAINER_NODE_OPTIONS = '--max-semi-space-size=4';
+const CONTAINER_NODE_OPTIONS = '--max-semi-space-size=1';
 const DURATION_S = 6;
 const CONNECTIONS = 32;
 
@@ -248,6 +249,18 @@ async function coldCoalescing(emulator: Emulator, sm: SecretsManagerClient): Pro
   }
 }
 
+/** A port nothing listens on right now (the OS picks it). */
+function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.once('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
+
 function rssMb(pid: number): number {
   const status = readFileSync(`/proc/${pid}/status`, 'utf8');
   const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
@@ -310,7 +323,7 @@ async function startup(emulator: Emulator): Promise<void> {
   ] as const) {
     const times: number[] = [];
     for (let run = 0; run < 3; run++) {
-      const port = 20_000 + Math.floor(Math.random() * 20_000);
+      const port = await freePort();
       const started = performance.now();
       const child = spawn(process.execPath, sidecarArgs(entry, emulator, ['--http-port', String(port)]), {
         env: { ...process.env, ...sidecarEnv(emulator) },
