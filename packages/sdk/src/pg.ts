@@ -2,6 +2,7 @@
  * `@latchkey/sdk/pg`: a `pg.Pool` whose connections take their credentials from a secret (the RDS secret JSON
  * format). `pg` is an optional peer dependency, loaded only through this entry point.
  */
+import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import type { SecretsCache } from './cache/secrets-cache.js';
 import { type DatabaseSecret, readDatabaseSecret } from './db/database-secret.js';
@@ -62,9 +63,9 @@ function applyCredentials(
 export async function createPgPool(options: SecretPgPoolOptions): Promise<pg.Pool> {
   const { cache, secretId, versionStage, database, ...poolConfig } = options;
   const first = readDatabaseSecret(secretId, (await cache.lookup(secretId, { versionStage })).value);
-  // pg creates a pool's clients itself, so the credentials of the latest connect attempt reach them here (as with
-  // mysql2's shared connection config); a client connects with them when the pool asks it to.
-  let credentials: DatabaseSecret = first;
+  // pg creates a pool's clients itself, on the pool's connect call or a tick later: the credentials of that call
+  // reach the client through the async context, so concurrent connects (a first try, a retry) never swap them.
+  const attempt = new AsyncLocalStorage<DatabaseSecret>();
 
   class SecretClient extends pg.Client {
     override connect(): Promise<pg.Client>;
@@ -72,9 +73,18 @@ export async function createPgPool(options: SecretPgPoolOptions): Promise<pg.Poo
     override connect(
       callback?: (err: Error | null, client?: pg.Client) => void,
     ): Promise<pg.Client> | undefined {
-      applyCredentials(this as unknown as ConnectingClient, credentials, database);
-      if (callback === undefined) return super.connect();
-      super.connect(callback as (err: Error) => void);
+      // A client the pool creates outside any connect call (after a release) reads the cache itself.
+      const credentials = attempt.getStore();
+      const ready =
+        credentials !== undefined
+          ? Promise.resolve(credentials)
+          : cache.lookup(secretId, { versionStage }).then(({ value }) => readDatabaseSecret(secretId, value));
+      const connected = ready.then((secret) => {
+        applyCredentials(this as unknown as ConnectingClient, secret, database);
+        return super.connect();
+      });
+      if (callback === undefined) return connected;
+      connected.then(() => callback(null, this), callback);
       return undefined;
     }
   }
@@ -92,10 +102,7 @@ export async function createPgPool(options: SecretPgPoolOptions): Promise<pg.Poo
       const connected = withSecret(
         cache,
         secretId,
-        (secret) => {
-          credentials = readDatabaseSecret(secretId, secret);
-          return super.connect();
-        },
+        (secret) => attempt.run(readDatabaseSecret(secretId, secret), () => super.connect()),
         {
           isAuthError: isPgAuthError,
           versionStage,

@@ -50,14 +50,43 @@ describe('withSecret', () => {
     };
     await expect(withSecret(cache, 'db', failOther, { isAuthError })).rejects.toThrow('syntax error');
     expect(calls).toBe(2);
-    // The read, the refresh after the refusal, and the look for a pending version (there is none).
-    expect(source.calls.GetSecretValue).toBe(3);
+    // The read; after the refusal a version check (unchanged), a look for a pending version (there is none), and
+    // a last version check in case a rotation finished meanwhile.
+    expect(source.calls.GetSecretValue).toBe(2);
+    expect(source.calls.DescribeSecret).toBe(2);
   });
 
   it('falls back to AWSPENDING while a single-user rotation has changed the password but not AWSCURRENT', async () => {
     const { source, cache } = setup();
     source.put('db', 'old');
     source.startRotation('db', 'new'); // setSecret has run: the database accepts only 'new'
+    const login = (secret: { string?: string }) => {
+      if (secret.string !== 'new') throw new AuthError('password authentication failed');
+      return secret.string;
+    };
+    expect(await withSecret(cache, 'db', login, { isAuthError })).toBe('new');
+  });
+
+  it('checks upstream after a refusal even right after a forced refresh returned the old version', async () => {
+    const { source, cache } = setup();
+    source.put('db', 'old');
+    await cache.refresh('db'); // within minRefreshInterval, another forced refresh would answer with this read
+    source.put('db', 'new');
+    const login = (secret: { string?: string }) => {
+      if (secret.string !== 'new') throw new AuthError('password authentication failed');
+      return secret.string;
+    };
+    expect(await withSecret(cache, 'db', login, { isAuthError })).toBe('new');
+    expect((await cache.get('db')).string).toBe('new'); // the stage's entry moved on too
+  });
+
+  it('finds the new AWSCURRENT when the rotation finishes between its checks', async () => {
+    const { source, cache } = setup();
+    source.put('db', 'old');
+    await cache.get('db');
+    source.startRotation('db', 'new');
+    // Right after the first check found AWSCURRENT unchanged, finishSecret runs and the pending label goes away.
+    cache.once('refresh', () => source.finishRotation('db'));
     const login = (secret: { string?: string }) => {
       if (secret.string !== 'new') throw new AuthError('password authentication failed');
       return secret.string;

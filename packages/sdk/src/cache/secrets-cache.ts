@@ -291,7 +291,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   #warm(secretId: string, options: GetOptions | undefined): CacheEntry | undefined {
     let key = secretId;
     if (options !== undefined) {
-      if (options.forceRefresh === true) return undefined;
+      if (options.forceRefresh === true || options.revalidate === true) return undefined;
       key = this.#keyOf(secretId, options.versionId, options.versionStage);
     }
     const entry = this.#entries.get(key);
@@ -310,7 +310,10 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     const entry = this.#entryFor(this.#keyOf(secretId, request.versionId, request.versionStage), request);
     try {
       const result = await untilAborted(
-        this.#resolve(entry, options?.forceRefresh === true),
+        this.#resolve(
+          entry,
+          options?.forceRefresh === true ? 'force' : options?.revalidate === true ? 'revalidate' : 'read',
+        ),
         options?.signal,
       );
       this.#metrics.request(result.status);
@@ -322,10 +325,16 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   }
 
   /** Decides how a read that missed the fast path is served. */
-  #resolve(entry: CacheEntry, force: boolean): Promise<CacheLookup> {
+  #resolve(entry: CacheEntry, mode: 'read' | 'force' | 'revalidate'): Promise<CacheLookup> {
     const now = this.#clock.now();
+    if (mode === 'revalidate') {
+      // A read in flight may have started before the caller's evidence: check again once it is done. Without
+      // DescribeSecret (or a value to check) that is a GetSecretValue marked forced, so an agent skips its cache.
+      const previous = entry.inflight?.catch(ignore) ?? Promise.resolve();
+      return previous.then(() => this.#revalidate(entry, !this.#canDescribe || entry.value === undefined));
+    }
     if (entry.inflight !== undefined) return entry.inflight;
-    if (force) {
+    if (mode === 'force') {
       if (entry.pinned && entry.value !== undefined) return Promise.resolve(entry.hit);
       if (now - entry.forcedAt < this.#config.minRefreshIntervalMs) return this.#lastOutcome(entry, now);
       entry.forcedAt = now;

@@ -30,10 +30,11 @@ export async function withSecret<T>(
 }
 
 /**
- * After `refused` was refused: a newer version of the stage read (refreshed, rate-limited and coalesced), or else
- * the AWSPENDING version. A single-user rotation changes the database password in setSecret but moves AWSCURRENT
- * only in finishSecret, so in between the database accepts only the pending credentials. A pinned `versionId`
- * never changes, so it gets no retry.
+ * After `refused` was refused: a newer version of the stage read, or else the AWSPENDING version, each checked
+ * upstream now (`revalidate`: a refusal is evidence, so neither the TTL nor the forced-refresh interval may answer
+ * with what was read before it). A single-user rotation changes the database password in setSecret but moves
+ * AWSCURRENT only in finishSecret, so in between the database accepts only the pending credentials. A pinned
+ * `versionId` never changes, so it gets no retry.
  */
 async function rotatedCredentials(
   cache: SecretsCache,
@@ -42,11 +43,17 @@ async function rotatedCredentials(
   { versionId, versionStage }: VersionOptions,
 ): Promise<CachedSecret | undefined> {
   if (versionId !== undefined) return undefined;
-  const fresh = await cache.refresh(secretId, { versionStage });
+  const current = () => cache.get(secretId, { versionStage, revalidate: true });
+  const fresh = await current();
   if (fresh.versionId !== refused.versionId) return fresh;
   // Only a read of AWSCURRENT can be behind a single-user rotation's password change.
   if (!fresh.versionStages.includes('AWSCURRENT')) return undefined;
   // No pending version (no rotation under way) is the common case here, not an error worth more than the refusal.
-  const pending = await cache.refresh(secretId, { versionStage: 'AWSPENDING' }).catch(() => undefined);
-  return pending !== undefined && pending.versionId !== refused.versionId ? pending : undefined;
+  const pending = await cache
+    .get(secretId, { versionStage: 'AWSPENDING', revalidate: true })
+    .catch(() => undefined);
+  if (pending !== undefined && pending.versionId !== refused.versionId) return pending;
+  // The rotation may have finished between the two checks (its pending label is gone): AWSCURRENT has moved then.
+  const finished = await current();
+  return finished.versionId !== refused.versionId ? finished : undefined;
 }

@@ -33,5 +33,11 @@ export interface GetOptions {
   readonly versionStage?: string;
   /** Go upstream now (coalesced and rate-limited per key; the caller never sleeps). */
   readonly forceRefresh?: boolean;
+  /**
+   * Check upstream now whether the cached version is still the one for this stage (DescribeSecret; GetSecretValue
+   * only when it moved), even within the TTL and the forced-refresh interval, after any read already in flight.
+   * For callers with evidence that the value is outdated, such as a refused login; cheaper than `forceRefresh`.
+   */
+  readonly revalidate?: boolean;
   readonly signal?: AbortSignal;
 }
