@@ -1,6 +1,7 @@
 /** `latchkey <command>`: dispatch, help, and errors as one line naming what was wrong (exit 1). */
 import { ConfigError } from '../config/errors.js';
 import { SIDECAR_VERSION } from '../version.js';
+import { runAudit } from './audit.js';
 import { runDev } from './dev.js';
 import { runGet } from './get.js';
 import { runRender } from './render.js';
@@ -16,6 +17,7 @@ Commands:
   run       run a command with secrets in its environment
   render    write secrets to files, and keep them current
   dev       a local emulator with demo secrets and the sidecar on it
+  audit     report stored secrets that need attention (rotation, usage, deletion, policy, KMS)
 
 'latchkey <command> --help' describes each command. 'latchkey --version' prints the version.`;
 
@@ -25,6 +27,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CommandIO) => Promi
   run: runRun,
   render: runRender,
   dev: runDev,
+  audit: runAudit,
 };
 
 export async function main(argv: readonly string[], io: CommandIO = processIO): Promise<number> {

@@ -3,6 +3,7 @@
 import type { SecretsCache } from '@latchkey/sdk';
 import { Registry } from 'prom-client';
 import { type ConfigOverride, loadConfig } from '../config/load.js';
+import type { SidecarConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../logger.js';
 import { awsReaders } from '../upstream/aws.js';
 import { type CommandIO, type Options, type Parsed, stringValue } from './usage.js';
@@ -22,8 +23,8 @@ export interface CommandReader {
   readonly logger: Logger;
 }
 
-/** `--config`: a serve configuration whose cache settings (ttl_seconds, region, endpoint, …) apply too. */
-export function openReader(parsed: Parsed, io: CommandIO): CommandReader {
+/** The configuration these flags select: `--config` (a serve configuration), then `--region`/`--endpoint`. */
+export function loadReaderConfig(parsed: Parsed, io: CommandIO): SidecarConfig {
   const file = stringValue(parsed, 'config');
   const overrides: ConfigOverride[] = [];
   for (const key of ['region', 'endpoint']) {
@@ -31,7 +32,12 @@ export function openReader(parsed: Parsed, io: CommandIO): CommandReader {
     if (value !== undefined) overrides.push({ key, value });
   }
   const level = io.env.LATCHKEY_LOG_LEVEL ?? 'warn';
-  const config = loadConfig({ file, env: {}, overrides: [...overrides, { key: 'log_level', value: level }] });
+  return loadConfig({ file, env: {}, overrides: [...overrides, { key: 'log_level', value: level }] });
+}
+
+/** `--config`: a serve configuration whose cache settings (ttl_seconds, region, endpoint, …) apply too. */
+export function openReader(parsed: Parsed, io: CommandIO): CommandReader {
+  const config = loadReaderConfig(parsed, io);
   const logger = createLogger({ level: config.logLevel });
   return { reader: awsReaders(config, { registry: new Registry(), logger })(undefined), logger };
 }
