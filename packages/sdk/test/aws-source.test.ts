@@ -240,6 +240,29 @@ describe('AwsSource over HTTP', () => {
     expect(text).not.toContain('hunter2');
   });
 
+  it('times out a hung credential provider (no request sent) and tells a caller abort apart', async () => {
+    const hung = new AwsSource({
+      clientConfig: { endpoint, region: 'us-east-1', credentials: () => new Promise(() => {}) },
+      timeout: '100ms',
+    });
+    const timedOut = await hung.getSecretValue({ secretId: 'db' }).catch((e: unknown) => e);
+    expect(timedOut).toBeInstanceOf(UpstreamUnavailableError);
+    expect(timedOut).toMatchObject({ reason: 'timeout', secretId: 'db' });
+    const caller = new AbortController();
+    const aborted = hung.describeSecret('db', caller.signal).catch((e: unknown) => e);
+    caller.abort();
+    const abortError = await aborted;
+    expect(abortError).toBeInstanceOf(Error);
+    expect(abortError).not.toMatchObject({ reason: 'timeout' });
+    hung.close();
+    expect(seen).toHaveLength(0);
+  });
+
+  it('rejects a timeout that is not a duration', () => {
+    expect(() => new AwsSource({ timeout: '5' as never })).toThrow(/Invalid duration '5'/);
+    expect(() => new AwsSource({ timeout: '1s', timeoutMs: 1000 })).toThrow(/either timeout or timeoutMs/);
+  });
+
   it('adds the user agent to a client the caller built', async () => {
     const client = new SecretsManagerClient({ endpoint, region: 'us-east-1', credentials });
     const source = new AwsSource({ client });

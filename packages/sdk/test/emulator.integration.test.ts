@@ -189,6 +189,51 @@ describe('SecretsCache on the emulator', () => {
   });
 });
 
+describe('AwsSource timeout on the emulator', () => {
+  /** Far longer than the source's timeout: a call that is not aborted would outlive the test. */
+  const HUNG_MS = 60_000;
+
+  it.each([
+    ['GetSecretValue', (source: AwsSource, name: string) => source.getSecretValue({ secretId: name })],
+    ['DescribeSecret', (source: AwsSource, name: string) => source.describeSecret(name)],
+    ['BatchGetSecretValue', (source: AwsSource, name: string) => source.batchGetSecretValue([name])],
+  ] as const)('aborts a hung %s and reports a timeout', async (operation, call) => {
+    const { name } = await createSecret('v1');
+    const source = new AwsSource({ clientConfig: { ...emu.clientConfig, maxAttempts: 1 }, timeout: '200ms' });
+    const fault = emu.faults.inject({ kind: 'latency', latencyMs: HUNG_MS, operation });
+    try {
+      const error = await call(source, name).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UpstreamUnavailableError);
+      expect(error).toMatchObject({ reason: 'timeout', transient: true });
+      expect(emu.calls(operation)).toBe(1);
+    } finally {
+      emu.faults.clear(fault);
+      source.close();
+    }
+  });
+
+  it('through the cache: a warm key is served stale, a cold one fails with the timeout', async () => {
+    const warm = (await createSecret('v1')).name;
+    const cold = (await createSecret('v2')).name;
+    const clock = new ManualClock(Date.now());
+    const source = new AwsSource({ clientConfig: { ...emu.clientConfig, maxAttempts: 1 }, timeout: '200ms' });
+    const cache = new SecretsCache({ source, clock, random: () => 0, refreshAhead: 0, ttl: '1m' });
+    await cache.get(warm);
+    const fault = emu.faults.inject({ kind: 'latency', latencyMs: HUNG_MS }); // every operation
+    try {
+      clock.advance(60_000);
+      expect(await cache.get(warm)).toMatchObject({ string: 'v1', stale: true });
+      const error = await cache.get(cold).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(UpstreamUnavailableError);
+      expect(error).toMatchObject({ reason: 'timeout', secretId: cold });
+    } finally {
+      emu.faults.clear(fault);
+      await cache.close();
+      source.close();
+    }
+  });
+});
+
 describe('AwsSource role assumption on the emulator', () => {
   it('assumes the role once through STS (with external id) and reads with the role credentials', async () => {
     const { name } = await createSecret('cross-account');

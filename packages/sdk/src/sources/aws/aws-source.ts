@@ -1,6 +1,5 @@
 import {
   BatchGetSecretValueCommand,
-  type BatchGetSecretValueCommandOutput,
   DescribeSecretCommand,
   GetSecretValueCommand,
   SecretsManagerClient,
@@ -8,7 +7,9 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import { untilAborted } from '../../cache/abort.js';
 import { type Duration, durationOption } from '../../duration.js';
+import { UpstreamUnavailableError } from '../../errors.js';
 import type { SecretValue } from '../../types/secret.js';
 import type { BatchItem, SecretDescription, SecretRequest, SecretSource } from '../../types/source.js';
 import { mapUpstreamError } from '../upstream-error.js';
@@ -37,13 +38,22 @@ export interface AwsSourceOptions extends Partial<AssumeRoleOptions> {
   /** Configuration of the client the source creates. The SDK already honours `AWS_ENDPOINT_URL_SECRETS_MANAGER`,
    * `AWS_ENDPOINT_URL`, `AWS_REGION` and the default credential chain. */
   clientConfig?: SecretsManagerClientConfig;
+  /** Deadline of each call (GetSecretValue, DescribeSecret, BatchGetSecretValue), covering credential resolution
+   * (an STS call for a role), the SDK's retries and the response body. A call past it is aborted and fails with
+   * `UpstreamUnavailableError` (reason `timeout`). Applies to a client passed in too. Default `'5s'`; `'0s'`
+   * waits as long as the client does (the AWS SDK's own default: no limit). */
+  timeout?: Duration;
+  timeoutMs?: number;
 }
+
+const DEFAULT_TIMEOUT_MS = 5_000;
 
 /** Secrets Manager through the AWS SDK v3 client. */
 export class AwsSource implements SecretSource {
   readonly client: SecretsManagerClient;
   readonly #ownsClient: boolean;
   readonly #clientConfig: SecretsManagerClientConfig;
+  readonly #timeoutMs: number;
   readonly #roles = new Map<string, AwsSource>();
 
   constructor(options: AwsSourceOptions = {}) {
@@ -52,6 +62,7 @@ export class AwsSource implements SecretSource {
       throw new TypeError('AwsSource takes either a client or clientConfig/roleArn, not both');
     }
     this.#clientConfig = clientConfig;
+    this.#timeoutMs = durationOption('timeout', options.timeout, options.timeoutMs, DEFAULT_TIMEOUT_MS);
     this.#ownsClient = client === undefined;
     this.client =
       client ??
@@ -71,7 +82,7 @@ export class AwsSource implements SecretSource {
     const key = JSON.stringify([role.roleArn, role.externalId, role.sessionName]);
     let source = this.#roles.get(key);
     if (source === undefined) {
-      source = new AwsSource({ ...role, clientConfig: this.#clientConfig });
+      source = new AwsSource({ ...role, clientConfig: this.#clientConfig, timeoutMs: this.#timeoutMs });
       this.#roles.set(key, source);
     }
     return source;
@@ -79,31 +90,25 @@ export class AwsSource implements SecretSource {
 
   async getSecretValue(request: SecretRequest): Promise<SecretValue> {
     const { secretId, versionId, versionStage, signal } = request;
-    try {
-      const output = await this.client.send(
+    const output = await this.#send(secretId, signal, (abortSignal) =>
+      this.client.send(
         new GetSecretValueCommand({ SecretId: secretId, VersionId: versionId, VersionStage: versionStage }),
-        { abortSignal: signal },
-      );
-      return toSecretValue(output);
-    } catch (error) {
-      throw mapUpstreamError(error, secretId);
-    }
+        { abortSignal },
+      ),
+    );
+    return toSecretValue(output);
   }
 
   async describeSecret(secretId: string, signal?: AbortSignal): Promise<SecretDescription> {
-    try {
-      const output = await this.client.send(new DescribeSecretCommand({ SecretId: secretId }), {
-        abortSignal: signal,
-      });
-      return {
-        arn: output.ARN ?? '',
-        name: output.Name ?? '',
-        versionIdsToStages: output.VersionIdsToStages,
-        nextRotationDate: output.RotationEnabled === true ? output.NextRotationDate : undefined,
-      };
-    } catch (error) {
-      throw mapUpstreamError(error, secretId);
-    }
+    const output = await this.#send(secretId, signal, (abortSignal) =>
+      this.client.send(new DescribeSecretCommand({ SecretId: secretId }), { abortSignal }),
+    );
+    return {
+      arn: output.ARN ?? '',
+      name: output.Name ?? '',
+      versionIdsToStages: output.VersionIdsToStages,
+      nextRotationDate: output.RotationEnabled === true ? output.NextRotationDate : undefined,
+    };
   }
 
   /** One BatchGetSecretValue (following `NextToken`) for up to 20 ids; each id comes back as a value or an error.
@@ -112,15 +117,12 @@ export class AwsSource implements SecretSource {
     const items: BatchItem[] = [];
     let nextToken: string | undefined;
     do {
-      let output: BatchGetSecretValueCommandOutput;
-      try {
-        output = await this.client.send(
+      const output = await this.#send(undefined, signal, (abortSignal) =>
+        this.client.send(
           new BatchGetSecretValueCommand({ SecretIdList: [...secretIds], NextToken: nextToken }),
-          { abortSignal: signal },
-        );
-      } catch (error) {
-        throw mapUpstreamError(error, undefined);
-      }
+          { abortSignal },
+        ),
+      );
       for (const found of output.SecretValues ?? []) {
         const value = toSecretValue(found);
         const secretId = secretIds.find((id) => namesSecret(id, value.arn, value.name));
@@ -138,6 +140,39 @@ export class AwsSource implements SecretSource {
       nextToken = output.NextToken;
     } while (nextToken !== undefined);
     return items;
+  }
+
+  /**
+   * Runs one call within the deadline, mapping failures to typed errors. The deadline aborts the HTTP request
+   * (through the SDK's abort signal) and, since the SDK observes that signal only while a request is on the
+   * wire, also stops the wait for a hung credential provider (such as an STS call for a role).
+   */
+  async #send<T>(
+    secretId: string | undefined,
+    signal: AbortSignal | undefined,
+    call: (abortSignal: AbortSignal) => Promise<T>,
+  ): Promise<T> {
+    const deadline = new AbortController();
+    const timer = this.#timeoutMs > 0 ? setTimeout(() => deadline.abort(), this.#timeoutMs) : undefined;
+    const onCallerAbort = (): void => deadline.abort(signal?.reason);
+    if (signal?.aborted === true) onCallerAbort();
+    signal?.addEventListener('abort', onCallerAbort, { once: true });
+    try {
+      return await untilAborted(call(deadline.signal), deadline.signal);
+    } catch (error) {
+      if (deadline.signal.aborted && signal?.aborted !== true) {
+        const subject = secretId === undefined ? '' : ` (secret '${secretId}')`;
+        throw new UpstreamUnavailableError(
+          `Secrets Manager did not answer within ${this.#timeoutMs} ms${subject}`,
+          'timeout',
+          { secretId, upstreamCode: 'TimeoutError', cause: error },
+        );
+      }
+      throw mapUpstreamError(error, secretId);
+    } finally {
+      clearTimeout(timer);
+      signal?.removeEventListener('abort', onCallerAbort);
+    }
   }
 
   /** Closes the clients this source created (not a client it was given). */
