@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.Base64;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 
@@ -26,10 +27,35 @@ public class SidecarClient {
         throw new IllegalStateException("no token: set AWS_TOKEN (or AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN)");
     }
 
-    /** A top-level string field of the JSON body; enough for this example without a JSON library. */
+    /** A top-level string field of the JSON body, unescaped; enough for this example without a JSON library. */
     static String field(String json, String name) {
         Matcher m = Pattern.compile("\"" + name + "\"\\s*:\\s*\"((?:[^\"\\\\]|\\\\.)*)\"").matcher(json);
-        return m.find() ? m.group(1) : null;
+        return m.find() ? unescape(m.group(1)) : null;
+    }
+
+    static String unescape(String escaped) {
+        StringBuilder out = new StringBuilder(escaped.length());
+        for (int i = 0; i < escaped.length(); i++) {
+            char c = escaped.charAt(i);
+            if (c != '\\') {
+                out.append(c);
+                continue;
+            }
+            char next = escaped.charAt(++i);
+            switch (next) {
+                case 'b' -> out.append('\b');
+                case 'f' -> out.append('\f');
+                case 'n' -> out.append('\n');
+                case 'r' -> out.append('\r');
+                case 't' -> out.append('\t');
+                case 'u' -> {
+                    out.append((char) Integer.parseInt(escaped.substring(i + 1, i + 5), 16));
+                    i += 4;
+                }
+                default -> out.append(next); // \" \\ \/
+            }
+        }
+        return out.toString();
     }
 
     public static void main(String[] args) throws Exception {
@@ -52,10 +78,12 @@ public class SidecarClient {
                 HttpResponse<String> response = client.send(request, HttpResponse.BodyHandlers.ofString());
                 if (response.statusCode() == 200) {
                     String body = response.body();
-                    String value = field(body, "SecretString");
-                    if (value == null) value = field(body, "SecretBinary");
+                    String text = field(body, "SecretString");
+                    byte[] value = text != null
+                            ? text.getBytes(StandardCharsets.UTF_8)
+                            : Base64.getDecoder().decode(field(body, "SecretBinary"));
                     // Use the value; never print it.
-                    System.out.println(field(body, "Name") + " " + field(body, "VersionId") + " length=" + value.length());
+                    System.out.println(field(body, "Name") + " " + field(body, "VersionId") + " length=" + value.length);
                     return;
                 }
                 if (response.statusCode() < 500 || System.currentTimeMillis() > deadline) {

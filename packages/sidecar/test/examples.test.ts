@@ -1,7 +1,7 @@
-/** The client examples in examples/ (curl, Python standard library, Node fetch), run against the sidecar on the
- * emulator, as a user would run them. */
+/** The client examples in examples/ (curl, Python standard library, Node fetch, Java java.net.http), run against the
+ * sidecar on the emulator, as a user would run them. Java runs where a JDK is installed; under CI it must be. */
 import { execFile } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -9,6 +9,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Stack, startStack } from './support/stack.js';
 
 const examples = fileURLToPath(new URL('../../../examples/', import.meta.url));
+const java = ['/usr/bin/java', `${process.env.JAVA_HOME ?? ''}/bin/java`].find((path) => existsSync(path));
+if (java === undefined && process.env.CI === 'true') throw new Error('CI needs a JDK to run examples/java');
 let stack: Stack;
 let name: string;
 let env: NodeJS.ProcessEnv;
@@ -67,5 +69,20 @@ describe('client examples', () => {
       new RegExp(`^${name} \\S+ length=${JSON.stringify({ username: 'app', password: 'ex-pw' }).length}\\n$`),
     );
     expect(result.stdout).not.toContain('ex-pw');
+  });
+
+  it.skipIf(java === undefined)('Java (java.net.http, single-file source)', async () => {
+    const result = await run(java as string, [join(examples, 'java/SidecarClient.java'), name]);
+    expect(result.code, result.stderr).toBe(0);
+    expect(result.stdout).toMatch(
+      new RegExp(`^${name} \\S+ length=${JSON.stringify({ username: 'app', password: 'ex-pw' }).length}\\n$`),
+    );
+    expect(result.stdout).not.toContain('ex-pw');
+    const missing = await run(java as string, [
+      join(examples, 'java/SidecarClient.java'),
+      stack.name('absent'),
+    ]);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toContain('ResourceNotFoundException');
   });
 });
