@@ -1,5 +1,6 @@
-import { createRequire } from 'node:module';
+// A static JSON import, not a file read at run time: bundlers inline it, so a single-file bundle still knows the
+// version. package.json sits one level above both src/ and dist/.
+import packageJson from '../package.json' with { type: 'json' };
 
-/** This package's version (read from package.json, which sits one level above both src/ and dist/). */
-export const SDK_VERSION: string = (createRequire(import.meta.url)('../package.json') as { version: string })
-  .version;
+/** This package's version. */
+export const SDK_VERSION: string = packageJson.version;
