@@ -1,4 +1,4 @@
-import { Pool } from 'undici';
+import type { Pool } from 'undici';
 import { type Duration, durationOption } from '../../duration.js';
 import { AccessDeniedError, type SecretsError } from '../../errors.js';
 import type { SecretValue } from '../../types/secret.js';
@@ -42,7 +42,10 @@ interface AgentSecretBody {
  */
 export class AgentSource implements SecretSource {
   readonly endpoint: string;
-  readonly #pool: Pool;
+  readonly #connections: number;
+  /** Created on first use: undici is loaded only by applications that read through an agent. */
+  #pool: Promise<Pool> | undefined;
+  #closed = false;
   readonly #tokenHeader: string;
   readonly #timeoutMs: number;
   readonly #env: NodeJS.ProcessEnv;
@@ -55,12 +58,8 @@ export class AgentSource implements SecretSource {
     this.#token = options.token;
     this.#tokenHeader = options.tokenHeader ?? 'X-Aws-Parameters-Secrets-Token';
     this.#timeoutMs = durationOption('timeout', options.timeout, options.timeoutMs, 5_000);
-    this.#pool = new Pool(this.endpoint, {
-      connections: options.connections ?? 8,
-      connectTimeout: this.#timeoutMs,
-      headersTimeout: this.#timeoutMs,
-      bodyTimeout: this.#timeoutMs,
-    });
+    this.#connections = options.connections ?? 8;
+    new URL(this.endpoint); // a malformed endpoint fails here rather than at the first read
   }
 
   async getSecretValue(request: SecretRequest): Promise<SecretValue> {
@@ -72,7 +71,8 @@ export class AgentSource implements SecretSource {
     let status: number;
     let text: string;
     try {
-      const response = await this.#pool.request({
+      const pool = await this.#connectionPool();
+      const response = await pool.request({
         method: 'GET',
         path: `/secretsmanager/get?${query}`,
         headers: { [this.#tokenHeader]: this.#resolveToken(secretId) },
@@ -88,7 +88,22 @@ export class AgentSource implements SecretSource {
   }
 
   async close(): Promise<void> {
-    await this.#pool.close();
+    this.#closed = true;
+    await (await this.#pool)?.close();
+  }
+
+  #connectionPool(): Promise<Pool> {
+    if (this.#closed) throw new Error('AgentSource is closed');
+    this.#pool ??= import('undici').then(
+      ({ Pool }) =>
+        new Pool(this.endpoint, {
+          connections: this.#connections,
+          connectTimeout: this.#timeoutMs,
+          headersTimeout: this.#timeoutMs,
+          bodyTimeout: this.#timeoutMs,
+        }),
+    );
+    return this.#pool;
   }
 
   #resolveToken(secretId: string): string {

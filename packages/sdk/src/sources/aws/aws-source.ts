@@ -6,7 +6,7 @@ import {
   type SecretsManagerClientConfig,
 } from '@aws-sdk/client-secrets-manager';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
-import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 import { untilAborted } from '../../cache/abort.js';
 import { type Duration, durationOption } from '../../duration.js';
 import { UpstreamUnavailableError } from '../../errors.js';
@@ -183,9 +183,17 @@ export class AwsSource implements SecretSource {
   }
 }
 
-function roleCredentials(role: AssumeRoleOptions, clientConfig: SecretsManagerClientConfig) {
+type CredentialProvider = ReturnType<typeof fromTemporaryCredentials>;
+
+/** The role's credential provider. `@aws-sdk/credential-providers` is loaded on the first request, so that
+ * applications that assume no role do not load it; the client memoizes the credentials and asks again before
+ * they expire. */
+function roleCredentials(
+  role: AssumeRoleOptions,
+  clientConfig: SecretsManagerClientConfig,
+): CredentialProvider {
   const durationMs = durationOption('duration', role.duration, role.durationMs, 0);
-  return fromTemporaryCredentials({
+  const options: Parameters<typeof fromTemporaryCredentials>[0] = {
     params: {
       RoleArn: role.roleArn,
       ExternalId: role.externalId,
@@ -198,7 +206,14 @@ function roleCredentials(role: AssumeRoleOptions, clientConfig: SecretsManagerCl
         region: clientConfig.region,
         credentials: clientConfig.credentials,
       } as STSClientConfig),
-  });
+  };
+  let provider: Promise<CredentialProvider> | undefined;
+  return async (properties) => {
+    provider ??= import('@aws-sdk/credential-providers').then((module) =>
+      module.fromTemporaryCredentials(options),
+    );
+    return (await provider)(properties);
+  };
 }
 
 interface GetSecretValueShape {
