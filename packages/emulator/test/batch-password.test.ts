@@ -4,19 +4,11 @@ import {
   DeleteSecretCommand,
   GetRandomPasswordCommand,
   type GetRandomPasswordCommandInput,
-  type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../src/index.js';
-import { failure, smClient, uniqueName } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { failure, sm, uniqueName, useEmulator } from './support.js';
 
-let emu: Emulator;
-let sm: SecretsManagerClient;
-beforeAll(async () => {
-  emu = await startEmulator({ host: '127.0.0.1', port: 0 });
-  sm = smClient(emu);
-});
-afterAll(() => emu.close());
+useEmulator();
 
 describe('BatchGetSecretValue', () => {
   it('reads a list of secrets and reports the unreadable ones in Errors', async () => {

@@ -7,20 +7,13 @@ import {
   GetSecretValueCommand,
   PutSecretValueCommand,
   RotateSecretCommand,
-  type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, type RotationEvent, startEmulator } from '../src/index.js';
-import { failure, smClient, templateRotationFunction, uniqueName } from './support.js';
+import { type RotationEvent, startEmulator } from '../src/index.js';
+import { emu, failure, sm, smClient, templateRotationFunction, uniqueName, useEmulator } from './support.js';
 
-let emu: Emulator;
-let sm: SecretsManagerClient;
-beforeAll(async () => {
-  emu = await startEmulator({ host: '127.0.0.1', port: 0 });
-  sm = smClient(emu);
-});
-afterAll(() => emu.close());
+useEmulator();
 
 const lambdaArn = (name: string) => `arn:aws:lambda:us-east-1:000000000000:function:${name}`;
 

@@ -6,20 +6,13 @@ import {
   ListSecretsCommand,
   PutSecretValueCommand,
   RestoreSecretCommand,
-  type SecretsManagerClient,
   UpdateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../src/index.js';
-import { failure, smClient, uniqueName } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { startEmulator } from '../src/index.js';
+import { failure, sm, smClient, uniqueName, useEmulator } from './support.js';
 
-let emu: Emulator;
-let sm: SecretsManagerClient;
-beforeAll(async () => {
-  emu = await startEmulator({ host: '127.0.0.1', port: 0 });
-  sm = smClient(emu);
-});
-afterAll(() => emu.close());
+useEmulator();
 
 describe('CreateSecret and GetSecretValue', () => {
   it('stores a string secret under an ARN with a six-character suffix and reads it back as AWSCURRENT', async () => {

@@ -8,7 +8,8 @@ import {
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
 import { STSClient } from '@aws-sdk/client-sts';
-import type { Emulator, RotationEvent, RotationHandler } from '../src/index.js';
+import { afterAll, beforeAll } from 'vitest';
+import { type Emulator, type RotationEvent, type RotationHandler, startEmulator } from '../src/index.js';
 
 /** Test helpers: SDK clients pointed at an emulator, and unique names so test files never collide. */
 
@@ -91,4 +92,17 @@ export function templateRotationFunction(
       );
     }
   };
+}
+
+/** The emulator and client of the running test file, set by `useEmulator()` (live bindings: read them in tests). */
+export let emu: Emulator;
+export let sm: SecretsManagerClient;
+
+/** Starts an emulator on a free loopback port before the file's tests and closes it after them. */
+export function useEmulator(): void {
+  beforeAll(async () => {
+    emu = await startEmulator({ host: '127.0.0.1', port: 0 });
+    sm = smClient(emu);
+  });
+  afterAll(() => emu.close());
 }

@@ -4,20 +4,12 @@ import {
   GetSecretValueCommand,
   ListSecretVersionIdsCommand,
   PutSecretValueCommand,
-  type SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../src/index.js';
-import { failure, smClient, uniqueName } from './support.js';
+import { describe, expect, it } from 'vitest';
+import { failure, sm, uniqueName, useEmulator } from './support.js';
 
-let emu: Emulator;
-let sm: SecretsManagerClient;
-beforeAll(async () => {
-  emu = await startEmulator({ host: '127.0.0.1', port: 0 });
-  sm = smClient(emu);
-});
-afterAll(() => emu.close());
+useEmulator();
 
 const token = (n: number) => `${String(n).padStart(8, '0')}-0000-4000-8000-000000000000`;
 
