@@ -1,26 +1,40 @@
 /**
  * HTTP-level Prometheus metrics. The cache and upstream metrics (`latchkey_cache_*`, `latchkey_upstream_*`) are
  * published by the SDK's SecretsCache on the same registry; they are not duplicated here.
- * Request counts are kept per (route, status) in a map of prom-client children, so a request costs one lookup;
- * latency per request is in the audit log rather than a histogram on the hot path.
+ * Request counts are plain integers per (route, status), folded into the prom-client counter when it is scraped,
+ * so a request costs an array index and an increment; latency per request is in the audit log rather than a
+ * histogram on the hot path.
  */
 import { Counter, collectDefaultMetrics, Gauge, Registry } from 'prom-client';
 
 export type RouteName = 'ping' | 'ready' | 'metrics' | 'get' | 'path' | 'batch' | 'unknown';
 
+const ROUTES: readonly RouteName[] = ['ping', 'ready', 'metrics', 'get', 'path', 'batch', 'unknown'];
+const ROUTE_INDEX = new Map(ROUTES.map((route, index) => [route, index]));
+
 export class SidecarMetrics {
   readonly registry: Registry;
-  private readonly requests: Counter<'route' | 'status'>;
-  private readonly children = new Map<RouteName, Map<number, { inc(): void }>>();
+  /** Per route (by its index in ROUTES): status -> requests answered since the last scrape. */
+  private readonly pending: Map<number, number>[] = ROUTES.map(() => new Map());
 
   constructor(openConnections: () => number, registry: Registry = new Registry()) {
     this.registry = registry;
     collectDefaultMetrics({ register: registry, prefix: 'latchkey_sidecar_' });
-    this.requests = new Counter({
+    const pending = this.pending;
+    new Counter({
       name: 'latchkey_http_requests_total',
       help: 'HTTP requests answered by the sidecar, by route and status.',
       labelNames: ['route', 'status'],
       registers: [registry],
+      collect() {
+        for (let index = 0; index < ROUTES.length; index++) {
+          const byStatus = pending[index] as Map<number, number>;
+          for (const [status, count] of byStatus) {
+            if (count > 0) this.inc({ route: ROUTES[index] as RouteName, status: String(status) }, count);
+          }
+          byStatus.clear();
+        }
+      },
     });
     new Gauge({
       name: 'latchkey_http_open_connections',
@@ -33,16 +47,7 @@ export class SidecarMetrics {
   }
 
   request(route: RouteName, status: number): void {
-    let byStatus = this.children.get(route);
-    if (byStatus === undefined) {
-      byStatus = new Map();
-      this.children.set(route, byStatus);
-    }
-    let child = byStatus.get(status);
-    if (child === undefined) {
-      child = this.requests.labels(route, String(status));
-      byStatus.set(status, child);
-    }
-    child.inc();
+    const byStatus = this.pending[ROUTE_INDEX.get(route) as number] as Map<number, number>;
+    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
   }
 }

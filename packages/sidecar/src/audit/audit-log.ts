@@ -60,7 +60,7 @@ export function auditTime(): string {
 }
 
 /** Batches of this many characters are written at once; a quieter sidecar writes at least every flush interval. */
-const BATCH_CHARS = 16 * 1024;
+const BATCH_CHARS = 64 * 1024;
 
 export class AuditLog {
   private readonly sink: LineSink;

@@ -40,17 +40,25 @@ function checkRoleArn(value: string | undefined): string | undefined {
   return value;
 }
 
-/** The query's name/value pairs, form-urlencoded. Without `%` or `+` there is nothing to decode, so the common
- * case skips URLSearchParams; both give the same pairs (empty segments skipped, a missing `=` is an empty value). */
-function queryPairs(query: string): Iterable<[string, string]> {
-  if (query.includes('%') || query.includes('+')) return new URLSearchParams(query);
-  const pairs: [string, string][] = [];
-  for (const part of query.split('&')) {
-    if (part === '') continue;
-    const eq = part.indexOf('=');
-    pairs.push(eq < 0 ? [part, ''] : [part.slice(0, eq), part.slice(eq + 1)]);
+/** Calls `onPair` for each of the query's name/value pairs, form-urlencoded. Without `%` or `+` there is nothing
+ * to decode, so the common case scans the string in place, with no URLSearchParams and no pair arrays; both give
+ * the same pairs (empty segments skipped, a missing `=` is an empty value). */
+function forEachPair(query: string, onPair: (name: string, value: string) => void): void {
+  if (query.includes('%') || query.includes('+')) {
+    for (const [name, value] of new URLSearchParams(query)) onPair(name, value);
+    return;
   }
-  return pairs;
+  let start = 0;
+  while (start <= query.length) {
+    let end = query.indexOf('&', start);
+    if (end < 0) end = query.length;
+    if (end > start) {
+      const eq = query.indexOf('=', start);
+      if (eq < 0 || eq > end) onPair(query.slice(start, end), '');
+      else onPair(query.slice(start, eq), query.slice(eq + 1, end));
+    }
+    start = end + 1;
+  }
 }
 
 /** `/secretsmanager/get?secretId=…` (pathId undefined) or `<prefix><id>?…` (pathId the decoded id). */
@@ -61,7 +69,7 @@ export function parseSecretQuery(query: string, pathId: string | undefined): Sec
   let refreshNow = false;
   let roleArn: string | undefined;
   if (query !== '') {
-    for (const [name, value] of queryPairs(query)) {
+    forEachPair(query, (name, value) => {
       switch (name) {
         case 'secretId':
           if (pathId !== undefined) throw new BadRequest(`unknown parameter: ${name}`);
@@ -82,7 +90,7 @@ export function parseSecretQuery(query: string, pathId: string | undefined): Sec
         default:
           throw new BadRequest(`unknown parameter: ${name}`);
       }
-    }
+    });
   }
   if (secretId === undefined || secretId === '') {
     throw new BadRequest(pathId === undefined ? 'missing parameter secretId' : 'missing secret ID');
@@ -98,7 +106,7 @@ export interface BatchQuery {
 export function parseBatchQuery(query: string): BatchQuery {
   const secretIds: string[] = [];
   let roleArn: string | undefined;
-  for (const [name, value] of queryPairs(query)) {
+  forEachPair(query, (name, value) => {
     if (name === 'secretId') {
       if (value === '') throw new BadRequest('missing parameter secretId');
       if (!secretIds.includes(value)) secretIds.push(value);
@@ -107,7 +115,7 @@ export function parseBatchQuery(query: string): BatchQuery {
     } else {
       throw new BadRequest(`unknown parameter: ${name}`);
     }
-  }
+  });
   if (secretIds.length === 0) throw new BadRequest('missing parameter secretId');
   if (secretIds.length > MAX_BATCH_IDS)
     throw new BadRequest(`too many secretId parameters (at most ${MAX_BATCH_IDS})`);
