@@ -41,6 +41,26 @@ describe('audit log file', () => {
   });
 });
 
+describe('audit log batches', () => {
+  it('keeps every line whole and in order, multi-byte ids and lines larger than a batch included', async () => {
+    const chunks: (string | Uint8Array)[] = [];
+    const log = new AuditLog({ write: (chunk) => chunks.push(chunk) }, { batched: true, flushMs: 60_000 });
+    const ids = [
+      'caf\u00e9/\u20ac',
+      'big/'.padEnd(70_000, '\u00e9'),
+      ...Array.from({ length: 600 }, (_, n) => `s/${n}`),
+    ];
+    for (const [n, id] of ids.entries()) log.write({ ...record(n), secret_id: id });
+    await log.close();
+    expect(chunks.length).toBeGreaterThan(2); // written in several batches, not per line
+    const text = chunks.map((chunk) =>
+      typeof chunk === 'string' ? chunk : Buffer.from(chunk).toString('utf8'),
+    );
+    const lines = text.join('').trimEnd().split('\n');
+    expect(lines.map((line) => JSON.parse(line).secret_id)).toEqual(ids);
+  });
+});
+
 describe('audit line format', () => {
   it('is the JSON of the record, with strings escaped and absent fields left out', async () => {
     const { formatAuditLine } = await import('../src/audit/audit-log.js');

@@ -28,7 +28,7 @@ export interface AuditRecord {
 
 /** Where lines go (a stream, or a capture in tests). */
 export interface LineSink {
-  write(chunk: string): unknown;
+  write(chunk: string | Uint8Array): unknown;
 }
 
 const quote = JSON.stringify;
@@ -59,15 +59,19 @@ export function auditTime(): string {
   return lastIso;
 }
 
-/** Batches of this many characters are written at once; a quieter sidecar writes at least every flush interval. */
-const BATCH_CHARS = 64 * 1024;
+/** Batches of up to this many bytes are written at once; a quieter sidecar writes at least every flush interval. */
+const BATCH_BYTES = 64 * 1024;
+/** The most bytes one UTF-16 code unit can take in UTF-8. */
+const MAX_UTF8_PER_UNIT = 3;
 
 export class AuditLog {
   private readonly sink: LineSink;
   private readonly batched: boolean;
   private readonly onClose: (() => Promise<void>) | undefined;
-  private pending: string[] = [];
-  private pendingChars = 0;
+  /** Batched lines are encoded into this buffer at once, so they do not stay on the JS heap as strings until the
+   * flush (strings that survive young-generation collections are copied and promoted: costly per request). */
+  private batch: Buffer = Buffer.allocUnsafe(BATCH_BYTES);
+  private batchBytes = 0;
   private timer: NodeJS.Timeout | undefined;
 
   /** `batched: false` writes each line as it comes (tests read lines right after each request). */
@@ -106,16 +110,23 @@ export class AuditLog {
       this.sink.write(line);
       return;
     }
-    this.pending.push(line);
-    this.pendingChars += line.length;
-    if (this.pendingChars >= BATCH_CHARS) this.flush();
+    const room = this.batch.length - this.batchBytes;
+    if (line.length * MAX_UTF8_PER_UNIT > room) {
+      this.flush();
+      if (line.length * MAX_UTF8_PER_UNIT > this.batch.length) {
+        this.sink.write(line); // a line larger than a batch goes on its own
+        return;
+      }
+    }
+    this.batchBytes += this.batch.write(line, this.batchBytes);
   }
 
   flush(): void {
-    if (this.pending.length === 0) return;
-    const chunk = this.pending.join('');
-    this.pending = [];
-    this.pendingChars = 0;
+    if (this.batchBytes === 0) return;
+    const chunk = this.batch.subarray(0, this.batchBytes);
+    // The sink may hold the chunk until it is written, so the next batch gets a new buffer.
+    this.batch = Buffer.allocUnsafe(BATCH_BYTES);
+    this.batchBytes = 0;
     this.sink.write(chunk);
   }
 
