@@ -25,11 +25,18 @@ interface HeaderScan {
   tokens: string[];
 }
 
-function scanHeaders(raw: readonly string[], tokenHeaders: ReadonlySet<string>): HeaderScan {
+function scanHeaders(
+  raw: readonly string[],
+  tokenHeaders: ReadonlySet<string>,
+  watchedLengths: ReadonlySet<number>,
+): HeaderScan {
   const scan: HeaderScan = { forwarded: false, tokens: [] };
   let seen: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
+    const rawName = raw[i] as string;
+    // Most headers (Host, User-Agent…) cannot be one we look for: skip them without lower-casing a copy.
+    if (!watchedLengths.has(rawName.length)) continue;
+    const name = rawName.toLowerCase();
     if (FORWARDING_HEADERS.has(name)) scan.forwarded = true;
     else if (tokenHeaders.has(name)) {
       seen ??= [];
@@ -47,10 +54,11 @@ export function createRequestHandler(
 ): (req: IncomingMessage, res: ServerResponse) => void {
   const bootId = randomBytes(4).toString('hex');
   let sequence = 0;
+  const watchedLengths = new Set([...FORWARDING_HEADERS, ...ctx.tokenHeaders].map((name) => name.length));
   return (req, res) => {
     const exchange = new Exchange(ctx, req, res, `${bootId}-${(++sequence).toString(36)}`);
     try {
-      route(ctx, exchange);
+      route(ctx, exchange, watchedLengths);
     } catch (error) {
       if (error instanceof BadRequest) exchange.text(400, error.message);
       else exchange.fail(error);
@@ -64,13 +72,17 @@ interface Refusal {
   readonly text: string;
 }
 
-function route(ctx: HandlerContext, exchange: Exchange): void {
-  const refusal = dispatch(ctx, exchange);
+function route(ctx: HandlerContext, exchange: Exchange, watchedLengths: ReadonlySet<number>): void {
+  const refusal = dispatch(ctx, exchange, watchedLengths);
   if (refusal !== undefined) exchange.text(refusal.status, refusal.text);
 }
 
 /** Runs the checks in order; returns the refusal, or undefined once a handler has taken the request. */
-function dispatch(ctx: HandlerContext, exchange: Exchange): Refusal | undefined {
+function dispatch(
+  ctx: HandlerContext,
+  exchange: Exchange,
+  watchedLengths: ReadonlySet<number>,
+): Refusal | undefined {
   const { req } = exchange;
   const url = req.url ?? '/';
   const mark = url.indexOf('?');
@@ -92,7 +104,7 @@ function dispatch(ctx: HandlerContext, exchange: Exchange): Refusal | undefined 
     return undefined;
   }
 
-  const headers = scanHeaders(req.rawHeaders, ctx.tokenHeaders);
+  const headers = scanHeaders(req.rawHeaders, ctx.tokenHeaders, watchedLengths);
   if (headers.forwarded) return { status: 400, text: 'Forwarded' };
   const client = headers.tokens.length === 0 ? undefined : ctx.clients.identify(headers.tokens);
   if (client === undefined) return { status: 403, text: 'Bad Token' };
