@@ -4,7 +4,7 @@
  */
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
-import { AwsSource, SecretsCache, type SecretsCacheOptions, type SecretsError } from '@latchkey/sdk';
+import { AwsSource, SecretsCache, type SecretsError } from '@latchkey/sdk';
 import type { SidecarConfig } from '../config/schema.js';
 import type { ReaderDependencies } from '../sidecar.js';
 
@@ -62,11 +62,22 @@ export function awsReaders(
 ): (roleArn: string | undefined) => SecretsCache {
   const clientConfig = { ...awsClientConfig(config), ...clientOverrides };
   return (roleArn) => {
+    // SECRETS_MANAGER_TIMEOUT_MILLIS bounds each whole upstream call; 0 (the default) means no limit, as in the
+    // Lambda extension.
+    const timeoutMs = config.upstreamTimeoutMs;
     const source =
       roleArn === undefined
-        ? new AwsSource({ clientConfig })
-        : new AwsSource({ clientConfig, roleArn, stsClientConfig: stsClientConfig(config, clientConfig) });
-    const cache = new SourceOwningCache(source, {
+        ? new AwsSource({ clientConfig, timeoutMs })
+        : new AwsSource({
+            clientConfig,
+            timeoutMs,
+            roleArn,
+            stsClientConfig: stsClientConfig(config, clientConfig),
+          });
+    // One AWS client per role, closed with its cache when the role is evicted.
+    return new SecretsCache({
+      source,
+      closeSource: true,
       ttlMs: ttlMs(config),
       maxEntries: config.cacheSize,
       maxStaleMs: config.ignoreTransientErrors ? config.latchkey.maxStaleSeconds * 1000 : 0,
@@ -74,23 +85,7 @@ export function awsReaders(
       registry: deps.registry,
       logger: deps.logger.child({ component: 'cache', ...(roleArn === undefined ? {} : { roleArn }) }),
     });
-    return cache;
   };
-}
-
-/** A SecretsCache that closes the source it was given (one AWS client per role, closed on eviction). */
-export class SourceOwningCache extends SecretsCache {
-  readonly #source: AwsSource;
-
-  constructor(source: AwsSource, options: Omit<SecretsCacheOptions, 'source'>) {
-    super({ ...options, source } as SecretsCacheOptions);
-    this.#source = source;
-  }
-
-  override async close(): Promise<void> {
-    await super.close();
-    this.#source.close();
-  }
 }
 
 /** The agent's `validate_credentials`: STS GetCallerIdentity at start-up. Returns the failure to report, if any;
