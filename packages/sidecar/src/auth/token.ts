@@ -1,11 +1,11 @@
 /**
  * One accepted token and where it comes from (a literal, an environment variable, or a file). Tokens are kept and
  * compared as SHA-256 digests with `timingSafeEqual`, so the comparison takes the same time whatever the input.
- * A file token is watched (stat polling, which also sees Kubernetes' symlink swaps) and re-read on change; the
+ * A file token is re-read on a timer and compared by content (which also sees Kubernetes' symlink swaps); the
  * previous token stays valid for a grace period so clients that read the old file keep working during rotation.
  */
 import { hash, timingSafeEqual } from 'node:crypto';
-import { readFileSync, unwatchFile, watchFile } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import type { TokenSpec } from '../config/schema.js';
 
 export function tokenDigest(token: string): Buffer {
@@ -66,8 +66,9 @@ export class TokenSource {
   readonly spec: TokenSpec;
   private digest: Buffer;
   private previous: { digest: Buffer; until: number } | undefined;
-  private readonly watchedPath: string | undefined;
-  private readonly listener: (() => void) | undefined;
+  private readonly poller: NodeJS.Timeout | undefined;
+  /** A failing re-read is reported once, not at every poll. */
+  private failing = false;
   private readonly options: TokenSourceOptions;
   private readonly now: () => number;
 
@@ -76,10 +77,11 @@ export class TokenSource {
     this.options = options;
     this.now = options.now ?? Date.now;
     this.digest = tokenDigest(readToken(spec, options.env));
-    this.watchedPath = this.filePath();
-    if (this.watchedPath !== undefined) {
-      this.listener = () => this.reload();
-      watchFile(this.watchedPath, { interval: options.pollIntervalMs, persistent: false }, this.listener);
+    // By content, not by stat: two writes of a same-sized token within one filesystem timestamp tick leave the
+    // stat unchanged (seen in CI), and a token file is a few bytes.
+    if (this.filePath() !== undefined) {
+      this.poller = setInterval(() => this.reload(), options.pollIntervalMs);
+      this.poller.unref();
     }
   }
 
@@ -106,9 +108,11 @@ export class TokenSource {
     try {
       next = tokenDigest(readToken(this.spec, this.options.env));
     } catch (error) {
-      this.options.onReload?.({ changed: false, error: error as Error });
+      if (!this.failing) this.options.onReload?.({ changed: false, error: error as Error });
+      this.failing = true;
       return;
     }
+    this.failing = false;
     const changed = !timingSafeEqual(next, this.digest);
     if (changed) {
       this.previous = { digest: this.digest, until: this.now() + this.options.graceMs };
@@ -118,6 +122,6 @@ export class TokenSource {
   }
 
   close(): void {
-    if (this.watchedPath !== undefined && this.listener) unwatchFile(this.watchedPath, this.listener);
+    clearInterval(this.poller);
   }
 }
