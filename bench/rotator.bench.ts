@@ -49,30 +49,31 @@ async function mariadbRotations(): Promise<[string, number][]> {
     await db.exec("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", [master]);
     await db.exec(`GRANT SELECT ON ${db.database}.* TO ?@'%'`, [alt]);
     const base = { engine: 'mariadb', host: SHARED_MARIADB.host, port: SHARED_MARIADB.port };
-    const masterArn = await harness.createSecret(db.name('m-'), {
-      ...base,
-      username: master,
-      password: 'bench-initial',
-    });
-    const singleArn = await harness.createSecret(db.name('s-'), {
-      ...base,
-      username: single,
-      password: 'bench-initial',
-    });
-    const altArn = await harness.createSecret(db.name('a-'), {
-      ...base,
-      username: alt,
-      password: 'bench-initial',
-      masterarn: masterArn,
-    });
-    return [
-      ['MariaDB single user', await timeRotations(harness, singleArn)],
-      ['MariaDB alternating users', await timeRotations(harness, altArn)],
-    ];
+    return await timeStrategies(harness, 'MariaDB', base, { master, single, alt }, db.name);
   } finally {
     await harness.close();
     await db.cleanup();
   }
+}
+
+/** Secrets for a master, a single user and an alternating pair (all created with 'bench-initial'), each rotated
+ * and timed. */
+async function timeStrategies(
+  harness: RotationHarness,
+  engineLabel: string,
+  base: Record<string, unknown>,
+  users: { master: string; single: string; alt: string },
+  secretName: (prefix: string) => string,
+): Promise<[string, number][]> {
+  const secret = (prefix: string, username: string, extra: Record<string, unknown> = {}) =>
+    harness.createSecret(secretName(prefix), { ...base, username, password: 'bench-initial', ...extra });
+  const masterArn = await secret('m-', users.master);
+  const singleArn = await secret('s-', users.single);
+  const altArn = await secret('a-', users.alt, { masterarn: masterArn });
+  return [
+    [`${engineLabel} single user`, await timeRotations(harness, singleArn)],
+    [`${engineLabel} alternating users`, await timeRotations(harness, altArn)],
+  ];
 }
 
 async function postgresRotations(): Promise<[string, number][]> {
@@ -90,26 +91,7 @@ async function postgresRotations(): Promise<[string, number][]> {
     await role(alt);
     await role(master, 'CREATEROLE');
     const base = { engine: 'postgres', host: db.cluster.host, port: db.cluster.port };
-    const masterArn = await harness.createSecret(db.name('m-'), {
-      ...base,
-      username: master,
-      password: 'bench-initial',
-    });
-    const singleArn = await harness.createSecret(db.name('s-'), {
-      ...base,
-      username: single,
-      password: 'bench-initial',
-    });
-    const altArn = await harness.createSecret(db.name('a-'), {
-      ...base,
-      username: alt,
-      password: 'bench-initial',
-      masterarn: masterArn,
-    });
-    return [
-      ['PostgreSQL single user', await timeRotations(harness, singleArn)],
-      ['PostgreSQL alternating users', await timeRotations(harness, altArn)],
-    ];
+    return await timeStrategies(harness, 'PostgreSQL', base, { master, single, alt }, db.name);
   } finally {
     await harness.close();
     await db.stop();
