@@ -2,22 +2,17 @@ import {
   CreateSecretCommand,
   GetSecretValueCommand,
   RotateSecretCommand,
-  type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../src/index.js';
-import { failure, smClient, uniqueName } from './support.js';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { startEmulator } from '../src/index.js';
+import { emu, failure, sm, smClient, uniqueName, useEmulator } from './support.js';
 
-let emu: Emulator;
-let sm: SecretsManagerClient;
+useEmulator();
 let name: string;
 beforeAll(async () => {
-  emu = await startEmulator({ host: '127.0.0.1', port: 0 });
-  sm = smClient(emu);
   name = uniqueName();
   await sm.send(new CreateSecretCommand({ Name: name, SecretString: 'v' }));
 });
-afterAll(() => emu.close());
 
 async function admin(method: string, path: string, body?: unknown) {
   const response = await fetch(`${emu.endpoint}/_latchkey/${path}`, {

@@ -2,18 +2,13 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
-  type SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { type Emulator, startEmulator } from '../src/index.js';
-import { failure, smClient, uniqueName } from './support.js';
+import { afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { emu, failure, sm, smClient, uniqueName, useEmulator } from './support.js';
 
-let emu: Emulator;
-let sm: SecretsManagerClient;
+useEmulator();
 let name: string;
 beforeAll(async () => {
-  emu = await startEmulator({ host: '127.0.0.1', port: 0 });
-  sm = smClient(emu);
   name = uniqueName();
   await sm.send(new CreateSecretCommand({ Name: name, SecretString: 'v' }));
   emu.resetCalls();
@@ -22,7 +17,6 @@ afterEach(() => {
   emu.faults.clear();
   emu.resetCalls();
 });
-afterAll(() => emu.close());
 
 const get = () => sm.send(new GetSecretValueCommand({ SecretId: name }));
 const describeIt = () => sm.send(new DescribeSecretCommand({ SecretId: name }));
