@@ -253,8 +253,13 @@ describe('metrics', () => {
       'latchkey_cache_requests_total{result="miss"}',
       'latchkey_upstream_requests_total{operation="GetSecretValue"}',
       'latchkey_upstream_request_duration_seconds_bucket',
+      'latchkey_sidecar_process_cpu_seconds_total',
+      'latchkey_sidecar_nodejs_heap_size_used_bytes',
+      'latchkey_sidecar_nodejs_eventloop_lag_p99_seconds',
     ]) {
       expect(response.body).toContain(name);
     }
+    // No per-collection GC observer: it cost about 2 µs per request.
+    expect(response.body).not.toContain('latchkey_sidecar_nodejs_gc_duration_seconds');
   });
 });
