@@ -78,6 +78,7 @@ describe('audit line format', () => {
       {
         ...record(3),
         secret_id: 'we\u0000ird\n"id\\',
+        client: 'team "a" \u00e9',
         version_stage: 'AWSPREVIOUS',
         version_id: 'v',
         role_arn: 'arn:aws:iam::1:role/x',
