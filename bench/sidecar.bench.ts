@@ -136,11 +136,12 @@ async function measure(url: string, seconds = DURATION_S): Promise<number> {
   return result.requests.average;
 }
 
-/** A bare node:http server in its own process that answers every request with the sidecar's exact bytes. */
+/** A bare node:http server in its own process that answers every request with the sidecar's exact bytes, sent
+ * the way the sidecar sends them (a string body, which Node writes in one piece with the header block). */
 async function startBareServer(body: string, headers: Record<string, string>): Promise<Started> {
   const script = `
     const http = require('node:http');
-    const body = Buffer.from(${JSON.stringify(body)});
+    const body = ${JSON.stringify(body)};
     const headers = ${JSON.stringify(headers)};
     const server = http.createServer((req, res) => { res.writeHead(200, headers); res.end(body); });
     server.keepAliveTimeout = 5000;

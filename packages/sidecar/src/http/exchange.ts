@@ -35,10 +35,10 @@ export class Exchange {
   }
 
   text(status: number, body: string): void {
-    this.send(status, TEXT, Buffer.from(body, 'utf8'));
+    this.send(status, TEXT, body);
   }
 
-  json(status: number, body: Buffer, cache?: AuditRecord['cache']): void {
+  json(status: number, body: string, cache?: AuditRecord['cache']): void {
     this.cache = cache;
     this.send(status, JSON_TYPE, body, cache);
   }
@@ -68,7 +68,8 @@ export class Exchange {
     );
   }
 
-  send(status: number, type: string, body: Buffer, cache?: string): void {
+  /** Bodies are strings: Node writes a string body and the header block in one write, with no Buffer made. */
+  send(status: number, type: string, body: string, cache?: string): void {
     const res = this.res;
     if (res.headersSent || res.destroyed) {
       this.finish(status);
@@ -80,7 +81,7 @@ export class Exchange {
       'content-type',
       type,
       'content-length',
-      String(body.length),
+      String(Buffer.byteLength(body)),
       'cache-control',
       'no-store',
       'x-request-id',

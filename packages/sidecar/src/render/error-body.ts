@@ -14,12 +14,12 @@ export interface ErrorShape {
 }
 
 export interface ErrorReply extends ErrorShape {
-  readonly body: Buffer;
+  readonly body: string;
 }
 
 export function jsonError(status: number, type: string, message?: string): ErrorReply {
   const body = message === undefined || message === '' ? { __type: type } : { __type: type, message };
-  return { status, type, message, body: Buffer.from(JSON.stringify(body), 'utf8') };
+  return { status, type, message, body: JSON.stringify(body) };
 }
 
 /** The upstream's own message (what the agent passes through), else the SDK's message. */

@@ -2,9 +2,10 @@
  * The 200 body, as the agent writes it: `{"ARN","Name","VersionId","SecretString"|"SecretBinary","VersionStages",
  * "CreatedDate"}`, SecretBinary in base64, CreatedDate a string of epoch seconds with a fraction (or, as an option,
  * a number like the GetSecretValue API and the Lambda extension). The cache hands out one frozen object per version,
- * so the serialized bytes are computed once per version and reused for every hit.
+ * so the serialized bodies of recently served versions are kept and reused for every hit.
  */
 import type { SecretValue } from '@latchkey/sdk';
+import { LRUCache } from 'lru-cache';
 
 export type CreatedDateFormat = 'string' | 'number';
 
@@ -35,20 +36,31 @@ export function secretBodyObject(value: SecretValue, format: CreatedDateFormat):
   return body;
 }
 
-/** Serialized bodies, memoized per value object. */
+/** Characters of serialized bodies kept: plenty for the secrets an app reads over and over. */
+const MEMO_CHARS = 1024 * 1024;
+
+/** Serialized bodies of the values served more than once, the most recently served kept. A body is kept from its
+ * second use on: one kept at its first would, for a secret read once per TTL, outlive a few young-generation
+ * collections and be promoted, and a thousand such bodies leave megabytes of old garbage behind. */
 export class SecretBodyRenderer {
-  private readonly memo = new WeakMap<SecretValue, Buffer>();
+  private readonly memo = new LRUCache<SecretValue, string>({
+    maxSize: MEMO_CHARS,
+    sizeCalculation: (body) => body.length,
+  });
+  private readonly renderedOnce = new WeakSet<SecretValue>();
   readonly format: CreatedDateFormat;
 
   constructor(format: CreatedDateFormat) {
     this.format = format;
   }
 
-  render(value: SecretValue): Buffer {
+  render(value: SecretValue): string {
     let body = this.memo.get(value);
     if (body === undefined) {
-      body = Buffer.from(JSON.stringify(secretBodyObject(value, this.format)), 'utf8');
-      this.memo.set(value, body);
+      body = JSON.stringify(secretBodyObject(value, this.format));
+      if (!this.renderedOnce.has(value)) this.renderedOnce.add(value);
+      // A body larger than the whole memo is served without being kept.
+      else if (body.length <= MEMO_CHARS) this.memo.set(value, body);
     }
     return body;
   }

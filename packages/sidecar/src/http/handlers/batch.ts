@@ -68,7 +68,7 @@ export function handleBatch(exchange: Exchange, query: BatchQuery): void {
         SecretValues: values.map((value) => secretBodyObject(value, ctx.renderer.format)),
         Errors: errors,
       };
-      exchange.json(200, Buffer.from(JSON.stringify(body), 'utf8'));
+      exchange.json(200, JSON.stringify(body));
     },
     (error: unknown) => exchange.fail(error),
   );

@@ -4,7 +4,7 @@ import type { Exchange } from '../exchange.js';
 export function handleMetrics(exchange: Exchange): void {
   const { registry } = exchange.ctx.metrics;
   registry.metrics().then(
-    (text) => exchange.send(200, registry.contentType, Buffer.from(text, 'utf8')),
+    (text) => exchange.send(200, registry.contentType, text),
     (error: unknown) => exchange.fail(error),
   );
 }

@@ -4,5 +4,5 @@ import type { Exchange } from '../exchange.js';
 export function handleReady(exchange: Exchange): void {
   const { ready, detail } = exchange.ctx.readiness();
   const body = { status: ready ? 'ready' : exchange.ctx.closing ? 'stopping' : 'starting', ...detail };
-  exchange.json(ready ? 200 : 503, Buffer.from(JSON.stringify(body), 'utf8'));
+  exchange.json(ready ? 200 : 503, JSON.stringify(body));
 }
