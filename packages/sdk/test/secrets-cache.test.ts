@@ -87,6 +87,18 @@ describe('SecretsCache: misses and hits', () => {
     expect(source.calls.GetSecretValue).toBe(1);
   });
 
+  it('lookupWarm answers a warm key without a promise, and leaves cold, expired and forced reads to lookup', async () => {
+    const { source, clock, cache } = setup({ refreshAhead: 0 });
+    source.put('db', 'one');
+    expect(cache.lookupWarm('db')).toBeUndefined();
+    const looked = await cache.lookup('db');
+    expect(cache.lookupWarm('db')).toEqual({ value: looked.value, status: 'hit' });
+    expect(cache.lookupWarm('db', { forceRefresh: true })).toBeUndefined();
+    clock.advance(5 * MINUTE);
+    expect(cache.lookupWarm('db')).toBeUndefined();
+    expect(source.calls.GetSecretValue).toBe(1);
+  });
+
   it('an aborted caller stops waiting while the shared fetch completes for the others', async () => {
     const { source, cache } = setup();
     source.put('db', 'one');

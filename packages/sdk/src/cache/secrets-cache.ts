@@ -123,6 +123,18 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     return this.#readSlow(secretId, options).then(([, result]) => result);
   }
 
+  /**
+   * A warm hit, synchronously: what `lookup` resolves to when the key is warm, or undefined when it is cold,
+   * expired or the options ask for the upstream (then call `lookup`). For hot paths that should not wait a microtask
+   * for an already resolved promise. May start a background refresh.
+   */
+  lookupWarm(secretId: string, options?: GetOptions): CacheLookup | undefined {
+    const entry = this.#warm(secretId, options);
+    if (entry === undefined) return undefined;
+    this.#metrics.request('hit');
+    return entry.hit;
+  }
+
   /** A warm value without waiting (undefined when the key is cold or expired). May start a background refresh. */
   peek(secretId: string, options?: VersionOptions): CachedSecret | undefined {
     const entry = this.#warm(secretId, options);

@@ -46,6 +46,11 @@ export class FakeReader implements SecretReader {
     return { value, status: 'hit' };
   }
 
+  /** The fake keeps no warm entries: every read goes through `lookup`, which the tests observe. */
+  lookupWarm(): CacheLookup | undefined {
+    return undefined;
+  }
+
   async prefetch(secretIds: readonly string[]): Promise<BatchItem[]> {
     return Promise.all(
       secretIds.map(async (secretId): Promise<BatchItem> => {

@@ -1,4 +1,5 @@
 /** `GET /secretsmanager/get?secretId=…` and `GET <prefix><id>`: policy, then the cache, then the prepared body. */
+import type { CacheLookup } from '@latchkey/sdk';
 import { evaluatePolicy } from '../../auth/policy.js';
 import type { Exchange } from '../exchange.js';
 import type { SecretQuery } from '../params.js';
@@ -24,18 +25,25 @@ export function handleGet(exchange: Exchange, query: SecretQuery): void {
     return;
   }
   exchange.decision = 'allow';
-  const { ctx } = exchange;
-  ctx.readers
-    .forRole(query.roleArn)
-    .lookup(query.secretId, lookupOptions(query))
-    .then(
-      ({ value, status }) => {
-        if (!client.allowAll && evaluatePolicy(client.policy, ACTION, [value.arn, value.name]) !== 'allow') {
-          exchange.deny(ACTION, value.arn);
-        } else {
-          exchange.json(200, ctx.renderer.render(value), status);
-        }
-      },
-      (error: unknown) => exchange.fail(error),
-    );
+  const reader = exchange.ctx.readers.forRole(query.roleArn);
+  const options = lookupOptions(query);
+  // A warm hit is answered right away; only a read that goes upstream waits on a promise.
+  const warm = reader.lookupWarm(query.secretId, options);
+  if (warm !== undefined) {
+    answer(exchange, warm);
+    return;
+  }
+  reader
+    .lookup(query.secretId, options)
+    .then((found) => answer(exchange, found))
+    .catch((error: unknown) => exchange.fail(error));
+}
+
+function answer(exchange: Exchange, { value, status }: CacheLookup): void {
+  const client = exchange.client!;
+  if (!client.allowAll && evaluatePolicy(client.policy, ACTION, [value.arn, value.name]) !== 'allow') {
+    exchange.deny(ACTION, value.arn);
+  } else {
+    exchange.json(200, exchange.ctx.renderer.render(value), status);
+  }
 }
