@@ -12,7 +12,7 @@ import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
-import { awsReaders, loadConfig, Sidecar } from '@latchkey/sidecar';
+import { startSidecarOnEmulator } from '@latchkey/sidecar';
 import { Pool, request } from 'undici';
 
 /** The part of autocannon's API used here (the package ships no types). */
@@ -216,22 +216,14 @@ async function throughput(emulator: Emulator, sm: SecretsManagerClient): Promise
 
 async function coldCoalescing(emulator: Emulator, sm: SecretsManagerClient): Promise<void> {
   await sm.send(new CreateSecretCommand({ Name: 'bench/cold', SecretString: 'cold' }));
-  const config = loadConfig({
-    env: {},
+  const sidecar = await startSidecarOnEmulator({
+    emulator,
+    env: { AWS_TOKEN: TOKEN },
     overrides: [
-      { key: 'http_port', value: '0' },
-      { key: 'bind', value: '127.0.0.1' },
-      { key: 'endpoint', value: emulator.endpoint },
-      { key: 'region', value: emulator.region },
       { key: 'max_conn', value: '1000' },
       { key: 'audit_log', value: 'off' },
       { key: 'log_level', value: 'error' },
     ],
-  });
-  const sidecar = await Sidecar.start({
-    config,
-    env: { AWS_TOKEN: TOKEN },
-    readers: (c, deps) => awsReaders(c, deps, { credentials: emulator.clientConfig.credentials }),
   });
   const pool = new Pool(sidecar.url, { connections: 250, pipelining: 4 });
   try {

@@ -5,7 +5,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
-import { awsReaders, loadConfig, Sidecar } from '@latchkey/sidecar';
+import { type Sidecar, startSidecarOnEmulator } from '@latchkey/sidecar';
 
 export interface DemoServicesOptions {
   readonly sidecarPort: number;
@@ -32,23 +32,16 @@ export async function startDemoServices(options: DemoServicesOptions): Promise<D
   });
   const token = randomBytes(16).toString('hex');
   try {
-    const config = loadConfig({
-      env: {},
+    const sidecar = await startSidecarOnEmulator({
+      emulator,
+      env: { AWS_TOKEN: token },
+      port: options.sidecarPort,
       overrides: [
-        { key: 'http_port', value: String(options.sidecarPort) },
-        { key: 'bind', value: '127.0.0.1' },
-        { key: 'endpoint', value: emulator.endpoint },
-        { key: 'region', value: emulator.region },
         { key: 'ttl_seconds', value: String(options.sidecarTtlSeconds) },
         // The demo's own lines tell the story; the sidecar speaks up only when something goes wrong.
         { key: 'log_level', value: 'warn' },
         { key: 'audit_log', value: 'off' },
       ],
-    });
-    const sidecar = await Sidecar.start({
-      config,
-      env: { AWS_TOKEN: token },
-      readers: (c, deps) => awsReaders(c, deps, { credentials: emulator.clientConfig.credentials }),
     });
     return {
       emulator,

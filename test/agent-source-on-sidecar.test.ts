@@ -11,7 +11,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
 import { AccessDeniedError, AgentSource, SecretNotFoundError, SecretsCache } from '@latchkey/sdk';
-import { awsReaders, loadConfig, Sidecar } from '@latchkey/sidecar';
+import { type Sidecar, startSidecarOnEmulator } from '@latchkey/sidecar';
 import { pino } from 'pino';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -26,20 +26,9 @@ describe('AgentSource through the Latchkey sidecar', () => {
   beforeAll(async () => {
     emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
     sm = new SecretsManagerClient({ ...emulator.clientConfig, maxAttempts: 1 });
-    const env = { AWS_TOKEN: token };
-    const config = loadConfig({
-      env,
-      overrides: [
-        { key: 'http_port', value: '0' },
-        { key: 'bind', value: '127.0.0.1' },
-        { key: 'endpoint', value: emulator.endpoint },
-        { key: 'region', value: emulator.region },
-      ],
-    });
-    sidecar = await Sidecar.start({
-      config,
-      env,
-      readers: (c, deps) => awsReaders(c, deps, { credentials: emulator.clientConfig.credentials }),
+    sidecar = await startSidecarOnEmulator({
+      emulator,
+      env: { AWS_TOKEN: token },
       logger: pino({ level: 'silent' }),
       auditSink: { write: () => true },
     });

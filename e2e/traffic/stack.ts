@@ -12,7 +12,7 @@ import { Writable } from 'node:stream';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
 import { createLogger, mysqlEngine, postgresEngine, Rotator } from '@latchkey/rotator';
-import { awsReaders, loadConfig, Sidecar } from '@latchkey/sidecar';
+import { type Sidecar, startSidecarOnEmulator } from '@latchkey/sidecar';
 import type { EngineFamily } from './databases.js';
 
 /** When the steps of one rotation (a version id) ran, in `performance.now()` milliseconds. */
@@ -89,24 +89,16 @@ export async function startStack(options: StackOptions): Promise<Stack> {
   };
   let sidecar: Sidecar;
   try {
-    const config = loadConfig({
-      env: {},
+    sidecar = await startSidecarOnEmulator({
+      emulator,
+      env: { AWS_TOKEN: sidecarToken },
       overrides: [
-        { key: 'http_port', value: '0' },
-        { key: 'bind', value: '127.0.0.1' },
-        { key: 'endpoint', value: emulator.endpoint },
-        { key: 'region', value: emulator.region },
         { key: 'ttl_seconds', value: String(options.sidecarTtlSeconds) },
         { key: 'log_level', value: 'debug' },
         { key: 'log_to_file', value: 'true' },
         { key: 'log_file', value: sidecarLog },
         { key: 'audit_log', value: auditLog },
       ],
-    });
-    sidecar = await Sidecar.start({
-      config,
-      env: { AWS_TOKEN: sidecarToken },
-      readers: (c, deps) => awsReaders(c, deps, { credentials: emulator.clientConfig.credentials }),
     });
   } catch (error) {
     await shutDown();

@@ -3,6 +3,11 @@ export { ALLOW_ALL, evaluatePolicy, type PolicyDocument, parsePolicy } from './a
 export { ConfigError } from './config/errors.js';
 export { type ConfigOverride, loadConfig } from './config/load.js';
 export type { ClientConfig, RenderTemplate, SidecarConfig } from './config/schema.js';
+export {
+  type EmulatorAddress,
+  type SidecarOnEmulatorOptions,
+  startSidecarOnEmulator,
+} from './on-emulator.js';
 export { type ReaderDependencies, Sidecar, type SidecarOptions } from './sidecar.js';
 export { awsReaders, checkCredentials } from './upstream/aws.js';
 export type { SecretReader, SecretReaderFactory } from './upstream/readers.js';

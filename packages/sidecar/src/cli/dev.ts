@@ -3,9 +3,7 @@
  * and the sidecar on it, with a fresh token. Prints the token and a curl line to try.
  */
 import { randomBytes } from 'node:crypto';
-import { loadConfig } from '../config/load.js';
-import { Sidecar } from '../sidecar.js';
-import { awsReaders } from '../upstream/aws.js';
+import { startSidecarOnEmulator } from '../on-emulator.js';
 import { waitForSignals } from './serve.js';
 import { type CommandIO, parse, stringValue } from './usage.js';
 
@@ -57,21 +55,13 @@ export async function runDev(argv: readonly string[], io: CommandIO): Promise<nu
     seed: DEMO_SECRETS,
   });
   try {
-    const env = { ...io.env, AWS_TOKEN: token };
-    const config = loadConfig({
-      env: {},
+    const sidecar = await startSidecarOnEmulator({
+      emulator,
+      env: { ...io.env, AWS_TOKEN: token },
       overrides: [
         { key: 'http_port', value: stringValue(parsed, 'port') ?? '2773' },
-        { key: 'bind', value: '127.0.0.1' },
-        { key: 'endpoint', value: emulator.endpoint },
-        { key: 'region', value: emulator.region },
         { key: 'prefetch', value: 'demo/db,demo/api-key' },
       ],
-    });
-    const sidecar = await Sidecar.start({
-      config,
-      env,
-      readers: (c, deps) => awsReaders(c, deps, { credentials: emulator.clientConfig.credentials }),
     });
     io.stdout.write(
       [
@@ -86,7 +76,7 @@ export async function runDev(argv: readonly string[], io: CommandIO): Promise<nu
         '',
       ].join('\n'),
     );
-    return await waitForSignals(sidecar, () => config);
+    return await waitForSignals(sidecar);
   } finally {
     await emulator.close();
   }

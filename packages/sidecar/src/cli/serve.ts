@@ -111,10 +111,11 @@ export async function runServe(argv: readonly string[], io: CommandIO): Promise<
   return waitForSignals(sidecar, load, async () => renderer?.close());
 }
 
-/** SIGTERM/SIGINT: graceful stop, exit 0 (a second signal exits at once). SIGHUP: reload. */
+/** SIGTERM/SIGINT: graceful stop, exit 0 (a second signal exits at once). SIGHUP: reload the configuration `reload`
+ * returns, or without it the tokens only. */
 export function waitForSignals(
   sidecar: Sidecar,
-  reload: () => SidecarConfig,
+  reload?: () => SidecarConfig,
   beforeClose?: () => Promise<unknown>,
 ): Promise<number> {
   return new Promise((resolve) => {
@@ -138,7 +139,7 @@ export function waitForSignals(
     };
     const hup = () => {
       try {
-        sidecar.reload(reload());
+        sidecar.reload(reload?.());
       } catch (error) {
         sidecar.logger.error({ err: error }, 'reload failed; keeping the running configuration');
       }

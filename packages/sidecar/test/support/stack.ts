@@ -3,9 +3,9 @@
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
-import { type ConfigOverride, loadConfig } from '../../src/config/load.js';
-import { Sidecar } from '../../src/sidecar.js';
-import { awsReaders } from '../../src/upstream/aws.js';
+import type { ConfigOverride } from '../../src/config/load.js';
+import { startSidecarOnEmulator } from '../../src/on-emulator.js';
+import type { Sidecar } from '../../src/sidecar.js';
 import { captureLogger, LineCapture } from './capture.js';
 
 export interface Stack {
@@ -37,23 +37,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   await options.before?.(emulator, sm);
   const token = `tok-${randomBytes(8).toString('hex')}`;
   const env = { AWS_TOKEN: token, ...options.env };
-  const config = loadConfig({
-    file: options.file,
-    env,
-    overrides: [
-      { key: 'http_port', value: '0' },
-      { key: 'bind', value: '127.0.0.1' },
-      { key: 'endpoint', value: emulator.endpoint },
-      { key: 'region', value: emulator.region },
-      ...(options.overrides ?? []),
-    ],
-  });
   const audit = new LineCapture();
   const logs = new LineCapture();
-  const sidecar = await Sidecar.start({
-    config,
+  const sidecar = await startSidecarOnEmulator({
+    emulator,
     env,
-    readers: (c, deps) => awsReaders(c, deps, { credentials: emulator.clientConfig.credentials }),
+    configEnv: env,
+    file: options.file,
+    overrides: options.overrides,
     auditSink: audit,
     logger: captureLogger(logs),
   });
