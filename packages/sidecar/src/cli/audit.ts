@@ -10,7 +10,7 @@ import {
 } from '../secrets-audit/index.js';
 import { awsClientConfig } from '../upstream/aws.js';
 import { loadReaderConfig, READER_HELP, READER_OPTIONS } from './reader.js';
-import { type CommandIO, parse, stringValue, UsageError } from './usage.js';
+import { type CommandIO, parse, printedHelp, stringValue, UsageError } from './usage.js';
 
 export const AUDIT_HELP = `Usage: latchkey audit [options]
 
@@ -49,10 +49,7 @@ export async function runAudit(argv: readonly string[], io: CommandIO): Promise<
     },
     false,
   );
-  if (parsed.values.help === true) {
-    io.stdout.write(`${AUDIT_HELP}\n`);
-    return 0;
-  }
+  if (printedHelp(parsed, AUDIT_HELP, io)) return 0;
   const failOn = stringValue(parsed, 'fail-on');
   if (failOn !== undefined && !SEVERITIES.includes(failOn as Severity)) {
     throw new UsageError(`latchkey audit: --fail-on takes one of ${SEVERITIES.join(', ')}, not '${failOn}'`);

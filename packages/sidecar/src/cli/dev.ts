@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto';
 import { startSidecarOnEmulator } from '../on-emulator.js';
 import { waitForSignals } from './serve.js';
-import { type CommandIO, parse, stringValue } from './usage.js';
+import { type CommandIO, parse, printedHelp, stringValue } from './usage.js';
 
 export const DEV_HELP = `Usage: latchkey dev [--port <port>] [--emulator-port <port>] [--token <token>]
 
@@ -43,10 +43,7 @@ export async function runDev(argv: readonly string[], io: CommandIO): Promise<nu
     },
     false,
   );
-  if (parsed.values.help === true) {
-    io.stdout.write(`${DEV_HELP}\n`);
-    return 0;
-  }
+  if (printedHelp(parsed, DEV_HELP, io)) return 0;
   const token = stringValue(parsed, 'token') ?? randomBytes(16).toString('hex');
   const { startEmulator } = await import('@latchkey/emulator');
   const emulator = await startEmulator({

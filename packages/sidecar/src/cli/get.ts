@@ -1,7 +1,7 @@
 /** `latchkey get <ref>`: print one secret (or one JSON key of it) for scripts. */
 import { parseSecretReference, resolveReference } from '@latchkey/sdk';
 import { openReader, READER_HELP, READER_OPTIONS } from './reader.js';
-import { type CommandIO, parse, stringValue, UsageError } from './usage.js';
+import { type CommandIO, parse, printedHelp, stringValue, UsageError } from './usage.js';
 
 export const GET_HELP = `Usage: latchkey get <ref> [--json-key <key>] [options]
 
@@ -22,10 +22,7 @@ export async function runGet(argv: readonly string[], io: CommandIO): Promise<nu
     help: { type: 'boolean', short: 'h' },
     ...READER_OPTIONS,
   });
-  if (parsed.values.help === true) {
-    io.stdout.write(`${GET_HELP}\n`);
-    return 0;
-  }
+  if (printedHelp(parsed, GET_HELP, io)) return 0;
   if (parsed.positionals.length !== 1)
     throw new UsageError("latchkey get: give exactly one secret reference. See 'latchkey get --help'.");
   const reference = parseSecretReference(parsed.positionals[0] as string);

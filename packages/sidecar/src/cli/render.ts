@@ -7,7 +7,7 @@ import { parseRenderTemplate } from '../config/toml.js';
 import { TemplateRenderer } from '../files/templates.js';
 import type { Logger } from '../logger.js';
 import { openReader, READER_HELP, READER_OPTIONS } from './reader.js';
-import { type CommandIO, parse, stringValue, UsageError } from './usage.js';
+import { type CommandIO, parse, printedHelp, stringValue, UsageError } from './usage.js';
 
 export const RENDER_HELP = `Usage: latchkey render --secret <ref> --out <path> [options]
        latchkey render --config <file>      (the [[latchkey.render]] templates of a serve configuration)
@@ -54,10 +54,7 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
     },
     false,
   );
-  if (parsed.values.help === true) {
-    io.stdout.write(`${RENDER_HELP}\n`);
-    return 0;
-  }
+  if (printedHelp(parsed, RENDER_HELP, io)) return 0;
   const file = stringValue(parsed, 'config');
   let templates: readonly RenderTemplate[];
   if (file !== undefined) {

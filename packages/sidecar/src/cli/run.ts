@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
 import { parseSecretReference, resolveEnv, type SecretReference, type SecretsCache } from '@latchkey/sdk';
 import { openReader, READER_HELP, READER_OPTIONS } from './reader.js';
-import { type CommandIO, parse, stringValues, UsageError } from './usage.js';
+import { type CommandIO, parse, printedHelp, stringValues, UsageError } from './usage.js';
 
 export const RUN_HELP = `Usage: latchkey run [--env NAME=<ref> ...] [--watch] -- <command> [args...]
 
@@ -53,10 +53,7 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
     help: { type: 'boolean', short: 'h' },
     ...READER_OPTIONS,
   });
-  if (parsed.values.help === true) {
-    io.stdout.write(`${RUN_HELP}\n`);
-    return 0;
-  }
+  if (printedHelp(parsed, RUN_HELP, io)) return 0;
   if (command.length === 0)
     throw new UsageError("latchkey run: give the command after --. See 'latchkey run --help'.");
   const bindings = parseBindings(stringValues(parsed, 'env'));

@@ -33,6 +33,13 @@ export function parse(
   }
 }
 
+/** For `--help`: prints the command's usage and returns true, so the command can return 0 at once. */
+export function printedHelp(parsed: Parsed, usage: string, io: CommandIO): boolean {
+  if (parsed.values.help !== true) return false;
+  io.stdout.write(`${usage}\n`);
+  return true;
+}
+
 export function stringValue(parsed: Parsed, name: string): string | undefined {
   const value = parsed.values[name];
   return typeof value === 'string' ? value : undefined;
