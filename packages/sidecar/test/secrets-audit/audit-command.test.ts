@@ -63,34 +63,23 @@ describe('latchkey audit against the emulator', () => {
     });
     const create = (Name: string, KmsKeyId: string | undefined) =>
       sm.send(new CreateSecretCommand({ Name, SecretString: SECRET_VALUE, KmsKeyId }));
+    const scheduleRotation = (SecretId: string, days: number, RotateImmediately = false) =>
+      sm.send(
+        new RotateSecretCommand({
+          SecretId,
+          RotationLambdaARN: rotationArn,
+          RotationRules: { AutomaticallyAfterDays: days },
+          RotateImmediately,
+        }),
+      );
 
     await create('audit/healthy', CMK);
-    await sm.send(
-      new RotateSecretCommand({
-        SecretId: 'audit/healthy',
-        RotationLambdaARN: rotationArn,
-        RotationRules: { AutomaticallyAfterDays: 365 },
-        RotateImmediately: false,
-      }),
-    );
+    await scheduleRotation('audit/healthy', 365);
     await create('audit/rotation-disabled', CMK);
     await create('audit/rotation-overdue', CMK);
-    await sm.send(
-      new RotateSecretCommand({
-        SecretId: 'audit/rotation-overdue',
-        RotationLambdaARN: rotationArn,
-        RotationRules: { AutomaticallyAfterDays: 30 },
-        RotateImmediately: false,
-      }),
-    );
+    await scheduleRotation('audit/rotation-overdue', 30);
     await create('audit/rotation-stuck', CMK);
-    await sm.send(
-      new RotateSecretCommand({
-        SecretId: 'audit/rotation-stuck',
-        RotationLambdaARN: rotationArn,
-        RotationRules: { AutomaticallyAfterDays: 365 },
-      }),
-    );
+    await scheduleRotation('audit/rotation-stuck', 365, true);
     expect(await emu.rotation.whenIdle('audit/rotation-stuck')).toMatchObject({ status: 'failed' });
     await create('audit/never-read', CMK);
     await create('audit/deleted', CMK);
