@@ -13,15 +13,23 @@ describe('deployment files', () => {
     const copy = /^COPY .* (\S+) \.\/latchkey\.mjs$/m.exec(dockerfile);
     expect(copy?.[1]).toBe('dist/bundle/latchkey.mjs');
     expect(/^USER (\S+)$/m.exec(dockerfile)?.[1]).not.toBe('root');
-    expect(dockerfile).toMatch(/^ENTRYPOINT \["node", "\/opt\/latchkey\/latchkey\.mjs"\]$/m);
+    const entrypoint = JSON.parse(/^ENTRYPOINT (.+)$/m.exec(dockerfile)?.[1] ?? '[]') as string[];
+    expect(entrypoint[0]).toBe('node');
+    expect(entrypoint.at(-1)).toBe('/opt/latchkey/latchkey.mjs');
     expect(dockerfile).not.toMatch(/^RUN /m);
-    // The benchmark measures memory with the same V8 options.
+    // The benchmark measures throughput and memory with the same V8 options and node flags.
     const bench = readFileSync(
       fileURLToPath(new URL('../../../bench/sidecar.bench.ts', import.meta.url)),
       'utf8',
     );
     const options = /^ENV NODE_OPTIONS=(.+)$/m.exec(dockerfile)?.[1];
     expect(bench).toContain(`const CONTAINER_NODE_OPTIONS = '${options}';`);
+    const flags = entrypoint.slice(1, -1);
+    expect(flags).toContain('--no-memory-reducer');
+    expect(bench).toContain(`const CONTAINER_NODE_FLAGS = [${flags.map((flag) => `'${flag}'`).join(', ')}];`);
+    // Installed as an npm bin, the CLI runs with the same flags.
+    const shebang = readFileSync(`${packageDir}src/bin/latchkey.ts`, 'utf8').split('\n')[0];
+    expect(shebang).toBe(`#!/usr/bin/env -S node ${flags.join(' ')}`);
     expect(existsSync(`${packageDir}scripts/bundle.mjs`)).toBe(true);
   });
 

@@ -267,10 +267,12 @@ describe('tokens', () => {
       env: { AWS_TOKEN: `file://${file}` },
       overrides: [{ key: 'token_grace_seconds', value: '0' }],
     });
-    writeFileSync(file, 'second');
-    sidecar.reload();
     const as = (token: string) =>
       rawRequest(url, '/v1/MyTest', { headers: { 'X-Aws-Parameters-Secrets-Token': token } });
+    // Used before the change, so the sidecar has seen (and recognises) it.
+    expect((await as('first')).status).toBe(200);
+    writeFileSync(file, 'second');
+    sidecar.reload();
     expect((await as('second')).status).toBe(200);
     expect((await as('first')).status).toBe(403);
   });

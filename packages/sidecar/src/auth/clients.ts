@@ -44,6 +44,11 @@ const DIGEST_MEMO_SIZE = 256;
 export class ClientRegistry {
   private readonly clients: RegisteredClient[];
   private readonly digests = new Map<string, Buffer>();
+  /** Header values that matched a client's current token, with that client: a caller presenting the same value
+   * again is recognised by one map lookup, without hashing. At most one entry per client (the value is the
+   * token); emptied whenever a token changes. A value accepted only as a replaced token is not kept: its grace
+   * period runs out. */
+  private readonly recognised = new Map<string, Client>();
 
   private constructor(clients: RegisteredClient[]) {
     this.clients = clients;
@@ -54,10 +59,15 @@ export class ClientRegistry {
     config: SidecarConfig,
     options: Omit<TokenSourceOptions, 'graceMs' | 'pollIntervalMs'>,
   ): ClientRegistry {
+    let registry: ClientRegistry | undefined;
     const tokenOptions: TokenSourceOptions = {
       ...options,
       graceMs: config.latchkey.tokenGraceSeconds * 1000,
       pollIntervalMs: config.latchkey.tokenReloadIntervalMs,
+      onReload: (outcome) => {
+        if (outcome.changed) registry?.recognised.clear();
+        options.onReload?.(outcome);
+      },
     };
     const env = options.env ?? process.env;
     const ssrf = resolveSsrfToken(config.ssrfEnvVariables, env);
@@ -80,7 +90,8 @@ export class ClientRegistry {
       for (const client of registered) client.token.close();
       throw error;
     }
-    return new ClientRegistry(registered);
+    registry = new ClientRegistry(registered);
+    return registry;
   }
 
   private static register(client: ClientConfig, options: TokenSourceOptions): RegisteredClient {
@@ -96,15 +107,26 @@ export class ClientRegistry {
     }
   }
 
-  /** The client whose token one of `presented` is, if any. */
+  /** The client whose token one of `presented` is, if any (the first configured, when several match). */
   identify(presented: readonly string[]): Client | undefined {
+    const only = presented.length === 1 ? (presented[0] as string) : undefined;
+    if (only !== undefined) {
+      const known = this.recognised.get(only);
+      if (known !== undefined) return known;
+    }
     let found: Client | undefined;
+    let asCurrent = false;
     for (const value of presented) {
       const digest = this.digestOf(value);
       for (const client of this.clients) {
-        if (client.token.matches(digest) && found === undefined) found = client;
+        const match = client.token.match(digest);
+        if (match !== undefined && found === undefined) {
+          found = client;
+          asCurrent = match === 'current';
+        }
       }
     }
+    if (found !== undefined && asCurrent && only !== undefined) this.recognised.set(only, found);
     return found;
   }
 

@@ -95,11 +95,13 @@ export class TokenSource {
     return value?.startsWith('file://') ? value.slice('file://'.length) : undefined;
   }
 
-  /** Does `candidate` (a digest) match the current token, or the previous one within its grace period? */
-  matches(candidate: Buffer): boolean {
+  /** Which token `candidate` (a digest) is: the current one, the previous one within its grace period, or
+   * neither (undefined). Both comparisons always run. */
+  match(candidate: Buffer): 'current' | 'previous' | undefined {
     const current = timingSafeEqual(candidate, this.digest);
     const previous = this.previous !== undefined && timingSafeEqual(candidate, this.previous.digest);
-    return current || (previous && this.now() < (this.previous?.until ?? 0));
+    if (current) return 'current';
+    return previous && this.now() < (this.previous?.until ?? 0) ? 'previous' : undefined;
   }
 
   /** Re-read the token (on a file change, or SIGHUP). A failed read keeps the last good token. */

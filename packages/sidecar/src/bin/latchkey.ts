@@ -1,4 +1,4 @@
-#!/usr/bin/env node
+#!/usr/bin/env -S node --no-memory-reducer
 import { main } from '../cli/main.js';
 
 process.exitCode = await main(process.argv.slice(2));

@@ -19,34 +19,34 @@ const FORWARDING_HEADERS = new Set(['x-forwarded-for', 'forwarded', 'x-real-ip']
 /** `/ping` may use two connections past the limit, as in the agent, so health checks pass under load. */
 const PING_EXTRA_CONNECTIONS = 2;
 
-interface HeaderScan {
-  forwarded: boolean;
-  /** The first value of each token header present. */
-  tokens: string[];
-}
+/** What scanHeaders answers when a forwarding header is present. */
+const FORWARDED = Symbol('forwarded');
+const NO_TOKENS: readonly string[] = [];
 
+/** FORWARDED if a forwarding header is present, else the first value of each token header present. */
 function scanHeaders(
   raw: readonly string[],
   tokenHeaders: ReadonlySet<string>,
   watchedLengths: ReadonlySet<number>,
-): HeaderScan {
-  const scan: HeaderScan = { forwarded: false, tokens: [] };
-  let seen: string[] | undefined;
+): readonly string[] | typeof FORWARDED {
+  let tokens: string[] | undefined;
+  let names: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
     const rawName = raw[i] as string;
     // Most headers (Host, User-Agent…) cannot be one we look for: skip them without lower-casing a copy.
     if (!watchedLengths.has(rawName.length)) continue;
     const name = rawName.toLowerCase();
-    if (FORWARDING_HEADERS.has(name)) scan.forwarded = true;
-    else if (tokenHeaders.has(name)) {
-      seen ??= [];
-      if (!seen.includes(name)) {
-        seen.push(name);
-        scan.tokens.push(raw[i + 1] as string);
-      }
+    if (FORWARDING_HEADERS.has(name)) return FORWARDED;
+    if (!tokenHeaders.has(name)) continue;
+    if (names === undefined || tokens === undefined) {
+      names = [name];
+      tokens = [raw[i + 1] as string];
+    } else if (!names.includes(name)) {
+      names.push(name);
+      tokens.push(raw[i + 1] as string);
     }
   }
-  return scan;
+  return tokens ?? NO_TOKENS;
 }
 
 export function createRequestHandler(
@@ -104,9 +104,9 @@ function dispatch(
     return undefined;
   }
 
-  const headers = scanHeaders(req.rawHeaders, ctx.tokenHeaders, watchedLengths);
-  if (headers.forwarded) return { status: 400, text: 'Forwarded' };
-  const client = headers.tokens.length === 0 ? undefined : ctx.clients.identify(headers.tokens);
+  const tokens = scanHeaders(req.rawHeaders, ctx.tokenHeaders, watchedLengths);
+  if (tokens === FORWARDED) return { status: 400, text: 'Forwarded' };
+  const client = tokens.length === 0 ? undefined : ctx.clients.identify(tokens);
   if (client === undefined) return { status: 403, text: 'Bad Token' };
   exchange.client = client;
   if (req.method !== 'GET') return { status: 405, text: 'Not allowed' };
