@@ -78,12 +78,14 @@ export class Sidecar {
     const clients = ClientRegistry.fromConfig(config, { env, onReload });
     const connections = new ConnectionTracker();
     const metrics = new SidecarMetrics(() => connections.count);
+    const renderer = new SecretBodyRenderer(config.latchkey.createdDate);
     let readers: SecretReaders | undefined;
     let audit: AuditLog | undefined;
     try {
       readers = new SecretReaders(
         options.readers(config, { registry: metrics.registry, logger }),
         config.maxRoles,
+        (previous) => renderer.forget(previous),
       );
       audit = options.auditSink
         ? new AuditLog(options.auditSink)
@@ -97,7 +99,7 @@ export class Sidecar {
         tokenHeaders: new Set(config.ssrfHeaders.map((name) => name.toLowerCase())),
         clients,
         readers,
-        renderer: new SecretBodyRenderer(config.latchkey.createdDate),
+        renderer,
         metrics,
         audit,
         logger,

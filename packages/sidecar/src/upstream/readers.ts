@@ -3,7 +3,7 @@
  * (cross-account reads), created on first use and bounded: past `maxRoles`, the least recently used role's cache
  * is closed and dropped.
  */
-import type { BatchItem, CacheLookup, GetOptions, SecretValue } from '@latchkey/sdk';
+import type { BatchItem, CacheLookup, ChangeEvent, GetOptions, SecretValue } from '@latchkey/sdk';
 import { LRUCache } from 'lru-cache';
 
 /** What the sidecar needs of a SecretsCache. */
@@ -18,6 +18,8 @@ export interface SecretReader {
     listener: (value: SecretValue) => void,
     options?: Pick<GetOptions, 'versionId' | 'versionStage'>,
   ): () => void;
+  /** Every change of a cached version, whatever the key (SecretsCache's `change` event). */
+  on(event: 'change', listener: (change: ChangeEvent) => void): unknown;
   close(): unknown;
 }
 
@@ -27,10 +29,13 @@ export class SecretReaders {
   readonly primary: SecretReader;
   private readonly roles: LRUCache<string, SecretReader>;
   private readonly factory: SecretReaderFactory;
+  private readonly onReplaced: ((previous: SecretValue) => void) | undefined;
 
-  constructor(factory: SecretReaderFactory, maxRoles: number) {
+  /** `onReplaced` hears of every version a cache stops serving (rotation, a new value), from every reader. */
+  constructor(factory: SecretReaderFactory, maxRoles: number, onReplaced?: (previous: SecretValue) => void) {
     this.factory = factory;
-    this.primary = factory(undefined);
+    this.onReplaced = onReplaced;
+    this.primary = this.create(undefined);
     this.roles = new LRUCache<string, SecretReader>({
       max: maxRoles,
       dispose: (reader) => {
@@ -43,9 +48,16 @@ export class SecretReaders {
     if (roleArn === undefined) return this.primary;
     let reader = this.roles.get(roleArn);
     if (reader === undefined) {
-      reader = this.factory(roleArn);
+      reader = this.create(roleArn);
       this.roles.set(roleArn, reader);
     }
+    return reader;
+  }
+
+  private create(roleArn: string | undefined): SecretReader {
+    const reader = this.factory(roleArn);
+    const onReplaced = this.onReplaced;
+    if (onReplaced !== undefined) reader.on('change', (change) => onReplaced(change.previous));
     return reader;
   }
 

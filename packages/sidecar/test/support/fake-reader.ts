@@ -1,8 +1,11 @@
 /** An in-memory SecretReader for unit tests of the HTTP layer (the integration tests use the real cache on the
  * emulator). It returns one frozen object per version, as SecretsCache does. */
+
+import { EventEmitter } from 'node:events';
 import {
   type BatchItem,
   type CacheLookup,
+  type ChangeEvent,
   type GetOptions,
   SecretNotFoundError,
   type SecretValue,
@@ -20,7 +23,8 @@ export function secretValue(name: string, value: string | Uint8Array, versionId 
   });
 }
 
-export class FakeReader implements SecretReader {
+/** Emits `change` only when a test does. */
+export class FakeReader extends EventEmitter<{ change: [ChangeEvent] }> implements SecretReader {
   readonly secrets = new Map<string, SecretValue>();
   readonly calls: { secretId: string; options?: GetOptions }[] = [];
   failWith: Error | undefined;
