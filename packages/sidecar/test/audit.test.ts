@@ -61,6 +61,28 @@ describe('audit log batches', () => {
   });
 });
 
+describe('audit time', () => {
+  it('is what toISOString writes, across second, minute, hour, day and year boundaries', async () => {
+    const { isoTime } = await import('../src/audit/audit-log.js');
+    const starts = [
+      0,
+      Date.UTC(2026, 11, 31, 23, 58, 58, 990),
+      Date.UTC(2024, 1, 28, 23, 59, 59, 0),
+      Date.UTC(2026, 10, 28, 12, 9, 0, 0),
+    ];
+    for (const start of starts) {
+      for (let ms = start; ms < start + 125_000; ms += 7) {
+        const expected = new Date(ms).toISOString();
+        if (isoTime(ms) !== expected) expect(isoTime(ms)).toBe(expected);
+      }
+    }
+    // Out of order too (the per-minute prefix is recomputed, not assumed to move forward).
+    for (const ms of [Date.UTC(2030, 0, 1, 0, 0, 1, 5), Date.UTC(2025, 5, 15, 8, 30, 59, 999), 1]) {
+      expect(isoTime(ms)).toBe(new Date(ms).toISOString());
+    }
+  });
+});
+
 describe('audit line format', () => {
   it('is the JSON of the record, with strings escaped and absent fields left out', async () => {
     const { formatAuditLine } = await import('../src/audit/audit-log.js');
