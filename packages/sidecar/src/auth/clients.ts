@@ -48,10 +48,11 @@ export class ClientRegistry {
    * again is recognised by one map lookup, without hashing. At most one entry per client (the value is the
    * token); emptied whenever a token changes. A value accepted only as a replaced token is not kept: its grace
    * period runs out. */
-  private readonly recognised = new Map<string, Client>();
+  private readonly recognised: Map<string, Client>;
 
-  private constructor(clients: RegisteredClient[]) {
+  private constructor(clients: RegisteredClient[], recognised: Map<string, Client>) {
     this.clients = clients;
+    this.recognised = recognised;
   }
 
   /** Build the registry; throws TokenError when no token can be read (the caller exits 1). */
@@ -59,13 +60,13 @@ export class ClientRegistry {
     config: SidecarConfig,
     options: Omit<TokenSourceOptions, 'graceMs' | 'pollIntervalMs'>,
   ): ClientRegistry {
-    let registry: ClientRegistry | undefined;
+    const recognised = new Map<string, Client>();
     const tokenOptions: TokenSourceOptions = {
       ...options,
       graceMs: config.latchkey.tokenGraceSeconds * 1000,
       pollIntervalMs: config.latchkey.tokenReloadIntervalMs,
       onReload: (outcome) => {
-        if (outcome.changed) registry?.recognised.clear();
+        if (outcome.changed) recognised.clear();
         options.onReload?.(outcome);
       },
     };
@@ -90,8 +91,7 @@ export class ClientRegistry {
       for (const client of registered) client.token.close();
       throw error;
     }
-    registry = new ClientRegistry(registered);
-    return registry;
+    return new ClientRegistry(registered, recognised);
   }
 
   private static register(client: ClientConfig, options: TokenSourceOptions): RegisteredClient {
