@@ -170,9 +170,8 @@ async function sidecarAnswer(url: string): Promise<{ body: string; headers: Reco
 
 /**
  * Fresh processes per server kind, measured in turn (bare, sidecar, sidecar without audit log), each warmed for a
- * second first. On this 2-core machine, where wrk shares the cores with the server, a process sometimes settles
- * for its whole life at up to twice the CPU per request (seen for bare node:http as much as for the sidecar), so
- * the best process of each kind is compared, not one draw.
+ * second first; the best process of each kind is compared, not one draw, so a noisy neighbour on this shared 2-core
+ * machine (where wrk also shares the cores with the server) does not decide the ratio.
  */
 const PROCESSES_PER_KIND = 3;
 
