@@ -1,4 +1,5 @@
-export { AuditLog, type AuditRecord, type LineSink } from './audit/audit-log.js';
+export type { AuditRecord } from './audit/audit-line.js';
+export { AuditLog, type LineSink } from './audit/audit-log.js';
 export { ALLOW_ALL, evaluatePolicy, type PolicyDocument, parsePolicy } from './auth/policy.js';
 export { ConfigError } from './config/errors.js';
 export { type ConfigOverride, loadConfig } from './config/load.js';

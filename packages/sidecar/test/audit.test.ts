@@ -2,7 +2,8 @@ import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { AuditLog, type AuditRecord } from '../src/audit/audit-log.js';
+import type { AuditRecord } from '../src/audit/audit-line.js';
+import { AuditLog } from '../src/audit/audit-log.js';
 
 const record = (n: number): AuditRecord => ({
   time: new Date().toISOString(),
@@ -63,7 +64,7 @@ describe('audit log batches', () => {
 
 describe('audit time', () => {
   it('is what toISOString writes, across second, minute, hour, day and year boundaries', async () => {
-    const { isoTime } = await import('../src/audit/audit-log.js');
+    const { isoTime } = await import('../src/audit/audit-line.js');
     const starts = [
       0,
       Date.UTC(2026, 11, 31, 23, 58, 58, 990),
@@ -85,7 +86,7 @@ describe('audit time', () => {
 
 describe('audit line format', () => {
   it('is the JSON of the record, with strings escaped and absent fields left out', async () => {
-    const { formatAuditLine } = await import('../src/audit/audit-log.js');
+    const { formatAuditLine } = await import('../src/audit/audit-line.js');
     const records: AuditRecord[] = [
       record(1),
       {
@@ -112,5 +113,76 @@ describe('audit line format', () => {
       const defined = Object.fromEntries(Object.entries(entry).filter(([, value]) => value !== undefined));
       expect(JSON.parse(line)).toEqual(defined);
     }
+  });
+});
+
+describe('audit line encoder', () => {
+  it('writes the bytes formatAuditLine gives, for ids it keeps and for every irregular field', async () => {
+    const { AuditLineEncoder, formatAuditLine } = await import('../src/audit/audit-line.js');
+    const encoder = new AuditLineEncoder();
+    const base = record(1);
+    // Each after `base`, so it differs from the kept middle's record in that one field.
+    const variants: AuditRecord[] = [
+      { ...base, client: 'other' },
+      { ...base, client: null },
+      { ...base, route: 'path' },
+      { ...base, method: 'HEAD' },
+      { ...base, decision: 'deny' },
+      { ...base, status: 500 },
+      { ...base, cache: 'miss', latency_ms: 120 },
+      { ...base, cache: undefined },
+      { ...base, error: 'AccessDeniedException' },
+      { ...base, version_stage: 'AWSPREVIOUS' },
+      { ...base, version_id: 'v-1' },
+      { ...base, role_arn: 'arn:aws:iam::123456789012:role/r' },
+      // Other secret ids, and fields the sidecar never makes, which go through the string formatter.
+      { ...base, secret_id: ['a', 'b"c'], route: 'batch' },
+      { ...base, secret_id: undefined },
+      { ...base, secret_id: 'caf\u00e9/\u20ac "quoted" \\ \n' },
+      { ...base, secret_id: 'long/'.padEnd(2000, 'x') },
+      { ...base, request_id: 'r-\u00e9' },
+      { ...base, request_id: 'r-"' },
+      { ...base, latency_ms: 0.1234 },
+      { ...base, latency_ms: 1e21 },
+      { ...base, latency_ms: -1 },
+      { ...base, latency_ms: Number.NaN },
+      { ...base, latency_ms: 0 },
+      { ...base, latency_ms: 0.007 },
+      { ...base, latency_ms: 987654.321 },
+      { ...base, time: new Date(0).toISOString() },
+    ];
+    const records = [
+      base,
+      { ...base, request_id: 'r-2', latency_ms: 12.05 },
+      ...variants.flatMap((v) => [v, base]),
+    ];
+    const target = Buffer.alloc(8192, 0xff);
+    for (const entry of records) {
+      const expected = Buffer.from(formatAuditLine(entry));
+      const written = encoder.encode(entry, target, 100);
+      expect(target.subarray(100, 100 + written).toString('utf8')).toBe(expected.toString('utf8'));
+      expect(written).toBe(expected.length);
+    }
+  });
+
+  it('writes every latency the sidecar records as String(latency) does', async () => {
+    const { AuditLineEncoder } = await import('../src/audit/audit-line.js');
+    const encoder = new AuditLineEncoder();
+    const target = Buffer.alloc(512);
+    for (let micros = 0; micros < 200_000; micros += 7) {
+      const latency = Math.round(micros) / 1000;
+      const written = encoder.encode({ ...record(1), latency_ms: latency }, target, 0);
+      const line = target.subarray(0, written).toString('utf8');
+      const text = line.slice(line.lastIndexOf(':') + 1, -2);
+      if (text !== String(latency)) expect(text).toBe(String(latency));
+    }
+  });
+
+  it('answers -1 when the line may not fit', async () => {
+    const { AuditLineEncoder } = await import('../src/audit/audit-line.js');
+    const encoder = new AuditLineEncoder();
+    const target = Buffer.alloc(300);
+    expect(encoder.encode(record(1), target, 250)).toBe(-1);
+    expect(encoder.encode(record(1), target, 0)).toBeGreaterThan(0);
   });
 });

@@ -1,7 +1,7 @@
 /** One request and its answer: the reply helpers, and on completion the metric, the audit line and the debug
  * log line. The audit record is assembled here from fields the handlers set; none of them can hold a value. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { type AuditRecord, auditTime } from '../audit/audit-log.js';
+import { type AuditRecord, auditTime } from '../audit/audit-line.js';
 import type { Client } from '../auth/clients.js';
 import type { RouteName } from '../metrics.js';
 import { type ErrorReply, errorReply, jsonError } from '../render/error-body.js';
