@@ -1,6 +1,8 @@
 /** One request and its answer: the reply helpers, and on completion the metric, the audit line and the debug
  * log line. The audit record is assembled here from fields the handlers set; none of them can hold a value. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
+// Imported: the global `performance` is an accessor, a getter call on every use.
+import { performance } from 'node:perf_hooks';
 import { type AuditRecord, auditTime } from '../audit/audit-line.js';
 import type { Client } from '../auth/clients.js';
 import type { RouteName } from '../metrics.js';
@@ -76,19 +78,35 @@ export class Exchange {
       return;
     }
     if (this.ctx.closing) res.shouldKeepAlive = false;
-    // The flat-array form lets Node write the header block directly, without building a header map.
-    const headers = [
-      'content-type',
-      type,
-      'content-length',
-      String(Buffer.byteLength(body)),
-      'cache-control',
-      'no-store',
-      'x-request-id',
-      this.id,
-    ];
-    if (cache !== undefined) headers.push('x-cache', cache);
-    res.writeHead(status, headers);
+    // The flat-array form lets Node write the header block directly, without building a header map; each array is
+    // made at its final length (growing one by a push copies it).
+    const length = String(Buffer.byteLength(body));
+    res.writeHead(
+      status,
+      cache === undefined
+        ? [
+            'content-type',
+            type,
+            'content-length',
+            length,
+            'cache-control',
+            'no-store',
+            'x-request-id',
+            this.id,
+          ]
+        : [
+            'content-type',
+            type,
+            'content-length',
+            length,
+            'cache-control',
+            'no-store',
+            'x-request-id',
+            this.id,
+            'x-cache',
+            cache,
+          ],
+    );
     res.end(body);
     this.finish(status);
   }

@@ -23,21 +23,33 @@ const PING_EXTRA_CONNECTIONS = 2;
 const FORWARDED = Symbol('forwarded');
 const NO_TOKENS: readonly string[] = [];
 
+/** The forwarding and token header names (lower case), by length: most headers (Host, User-Agent…) are skipped
+ * on their length alone. */
+type WatchedNames = ReadonlyMap<number, readonly string[]>;
+
+/** The watched name `raw` is in some letter case, found without making a lower-cased copy. */
+function watchedName(raw: string, watched: WatchedNames): string | undefined {
+  const candidates = watched.get(raw.length);
+  if (candidates === undefined) return undefined;
+  next: for (const candidate of candidates) {
+    for (let i = 0; i < raw.length; i++) {
+      let code = raw.charCodeAt(i);
+      if (code >= 0x41 && code <= 0x5a) code += 0x20;
+      if (code !== candidate.charCodeAt(i)) continue next;
+    }
+    return candidate;
+  }
+  return undefined;
+}
+
 /** FORWARDED if a forwarding header is present, else the first value of each token header present. */
-function scanHeaders(
-  raw: readonly string[],
-  tokenHeaders: ReadonlySet<string>,
-  watchedLengths: ReadonlySet<number>,
-): readonly string[] | typeof FORWARDED {
+function scanHeaders(raw: readonly string[], watched: WatchedNames): readonly string[] | typeof FORWARDED {
   let tokens: string[] | undefined;
   let names: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const rawName = raw[i] as string;
-    // Most headers (Host, User-Agent…) cannot be one we look for: skip them without lower-casing a copy.
-    if (!watchedLengths.has(rawName.length)) continue;
-    const name = rawName.toLowerCase();
+    const name = watchedName(raw[i] as string, watched);
+    if (name === undefined) continue;
     if (FORWARDING_HEADERS.has(name)) return FORWARDED;
-    if (!tokenHeaders.has(name)) continue;
     if (names === undefined || tokens === undefined) {
       names = [name];
       tokens = [raw[i + 1] as string];
@@ -49,16 +61,26 @@ function scanHeaders(
   return tokens ?? NO_TOKENS;
 }
 
+function watchedNames(tokenHeaders: ReadonlySet<string>): WatchedNames {
+  const byLength = new Map<number, string[]>();
+  for (const name of new Set([...FORWARDING_HEADERS, ...tokenHeaders])) {
+    const sameLength = byLength.get(name.length);
+    if (sameLength === undefined) byLength.set(name.length, [name]);
+    else sameLength.push(name);
+  }
+  return byLength;
+}
+
 export function createRequestHandler(
   ctx: HandlerContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const bootId = randomBytes(4).toString('hex');
+  const idPrefix = `${randomBytes(4).toString('hex')}-`;
   let sequence = 0;
-  const watchedLengths = new Set([...FORWARDING_HEADERS, ...ctx.tokenHeaders].map((name) => name.length));
+  const watched = watchedNames(ctx.tokenHeaders);
   return (req, res) => {
-    const exchange = new Exchange(ctx, req, res, `${bootId}-${(++sequence).toString(36)}`);
+    const exchange = new Exchange(ctx, req, res, idPrefix + (++sequence).toString(36));
     try {
-      route(ctx, exchange, watchedLengths);
+      route(ctx, exchange, watched);
     } catch (error) {
       if (error instanceof BadRequest) exchange.text(400, error.message);
       else exchange.fail(error);
@@ -72,17 +94,13 @@ interface Refusal {
   readonly text: string;
 }
 
-function route(ctx: HandlerContext, exchange: Exchange, watchedLengths: ReadonlySet<number>): void {
-  const refusal = dispatch(ctx, exchange, watchedLengths);
+function route(ctx: HandlerContext, exchange: Exchange, watched: WatchedNames): void {
+  const refusal = dispatch(ctx, exchange, watched);
   if (refusal !== undefined) exchange.text(refusal.status, refusal.text);
 }
 
 /** Runs the checks in order; returns the refusal, or undefined once a handler has taken the request. */
-function dispatch(
-  ctx: HandlerContext,
-  exchange: Exchange,
-  watchedLengths: ReadonlySet<number>,
-): Refusal | undefined {
+function dispatch(ctx: HandlerContext, exchange: Exchange, watched: WatchedNames): Refusal | undefined {
   const { req } = exchange;
   const url = req.url ?? '/';
   const mark = url.indexOf('?');
@@ -104,7 +122,7 @@ function dispatch(
     return undefined;
   }
 
-  const tokens = scanHeaders(req.rawHeaders, ctx.tokenHeaders, watchedLengths);
+  const tokens = scanHeaders(req.rawHeaders, watched);
   if (tokens === FORWARDED) return { status: 400, text: 'Forwarded' };
   const client = tokens.length === 0 ? undefined : ctx.clients.identify(tokens);
   if (client === undefined) return { status: 403, text: 'Bad Token' };
