@@ -62,6 +62,40 @@ describe('audit log batches', () => {
   });
 });
 
+describe('audit log batch buffers', () => {
+  it('reuses a buffer the sink has finished with, and never one it still holds', async () => {
+    const text: string[] = [];
+    const buffers = new Set<ArrayBufferLike>();
+    let held: { chunk: Uint8Array; copy: string; written?: () => void } | undefined;
+    const log = new AuditLog(
+      {
+        write: (chunk, written) => {
+          if (typeof chunk === 'string') return text.push(chunk);
+          buffers.add(chunk.buffer);
+          // The first chunk is held (not yet written) until the end; the rest are written at once.
+          if (held === undefined) held = { chunk, copy: Buffer.from(chunk).toString('utf8'), written };
+          else {
+            text.push(Buffer.from(chunk).toString('utf8'));
+            written?.();
+          }
+        },
+      },
+      { batched: true, flushMs: 60_000 },
+    );
+    const ids = Array.from({ length: 3000 }, (_, n) => `s/${n}`);
+    for (const [n, id] of ids.entries()) log.write({ ...record(n), secret_id: id });
+    await log.close();
+    expect(held).toBeDefined();
+    // The held chunk was not written over while the sink held it.
+    expect(Buffer.from(held!.chunk).toString('utf8')).toBe(held!.copy);
+    const lines = [held!.copy, ...text].join('').trimEnd().split('\n');
+    expect(lines.map((line) => JSON.parse(line).secret_id)).toEqual(ids);
+    // Several batches, but only the held one and one or two in rotation were ever allocated.
+    expect(text.length).toBeGreaterThan(5);
+    expect(buffers.size).toBeLessThanOrEqual(3);
+  });
+});
+
 describe('audit time', () => {
   it('is what toISOString writes, across second, minute, hour, day and year boundaries', async () => {
     const { isoTime } = await import('../src/audit/audit-line.js');

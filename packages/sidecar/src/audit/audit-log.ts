@@ -8,13 +8,17 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditLineEncoder, type AuditRecord, formatAuditLine } from './audit-line.js';
 
-/** Where lines go (a stream, or a capture in tests). */
+/** Where lines go (a stream, or a capture in tests). A sink that calls `written` once it is done with a chunk
+ * (as a stream does) gets its batch buffers back for reuse. */
 export interface LineSink {
-  write(chunk: string | Uint8Array): unknown;
+  write(chunk: string | Uint8Array, written?: () => void): unknown;
 }
 
 /** Batches of up to this many bytes are written at once; a quieter sidecar writes at least every flush interval. */
 const BATCH_BYTES = 64 * 1024;
+/** Written batch buffers kept for reuse. A busy sidecar fills a batch every few milliseconds; a new buffer each time
+ * outlived young-generation collections and, as external memory, set off a full collection about every second. */
+const SPARE_BATCHES = 2;
 
 export class AuditLog {
   private readonly sink: LineSink;
@@ -25,6 +29,7 @@ export class AuditLog {
    * flush (strings that survive young-generation collections are copied and promoted: costly per request). */
   private batch: Buffer = Buffer.allocUnsafe(BATCH_BYTES);
   private batchBytes = 0;
+  private readonly spares: Buffer[] = [];
   private timer: NodeJS.Timeout | undefined;
 
   /** `batched: false` writes each line as it comes (tests read lines right after each request). */
@@ -76,11 +81,14 @@ export class AuditLog {
 
   flush(): void {
     if (this.batchBytes === 0) return;
-    const chunk = this.batch.subarray(0, this.batchBytes);
-    // The sink may hold the chunk until it is written, so the next batch gets a new buffer.
-    this.batch = Buffer.allocUnsafe(BATCH_BYTES);
+    const written = this.batch;
+    const chunk = written.subarray(0, this.batchBytes);
+    // The sink may hold the chunk until it is written, so the next batch is another buffer.
+    this.batch = this.spares.pop() ?? Buffer.allocUnsafe(BATCH_BYTES);
     this.batchBytes = 0;
-    this.sink.write(chunk);
+    this.sink.write(chunk, () => {
+      if (this.spares.length < SPARE_BATCHES) this.spares.push(written);
+    });
   }
 
   async close(): Promise<void> {
