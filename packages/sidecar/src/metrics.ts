@@ -1,7 +1,7 @@
 /**
  * HTTP-level Prometheus metrics. The cache and upstream metrics (`latchkey_cache_*`, `latchkey_upstream_*`) are
  * published by the SDK's SecretsCache on the same registry; they are not duplicated here.
- * Request counts are plain integers per (route, status), folded into the prom-client counter when it is scraped,
+ * Request counts are plain numbers per (route, status), folded into the prom-client counter when it is scraped,
  * so a request costs an array index and an increment; latency per request is in the audit log rather than a
  * histogram on the hot path.
  */
@@ -23,6 +23,9 @@ export type RouteName = 'ping' | 'ready' | 'metrics' | 'get' | 'path' | 'batch' 
 
 const ROUTES: readonly RouteName[] = ['ping', 'ready', 'metrics', 'get', 'path', 'batch', 'unknown'];
 const ROUTE_INDEX = new Map(ROUTES.map((route, index) => [route, index]));
+/** HTTP status codes run from 100 to 599. */
+const FIRST_STATUS = 100;
+const STATUSES = 500;
 
 /**
  * prom-client's default process and runtime metrics, all but `nodejs_gc_duration_seconds`: its collector keeps a
@@ -47,8 +50,8 @@ const PROCESS_COLLECTORS = [
 
 export class SidecarMetrics {
   readonly registry: Registry;
-  /** Per route (by its index in ROUTES): status -> requests answered since the last scrape. */
-  private readonly pending: Map<number, number>[] = ROUTES.map(() => new Map());
+  /** Requests answered since the last scrape, at [route index in ROUTES * STATUSES + status - FIRST_STATUS]. */
+  private readonly pending = new Float64Array(ROUTES.length * STATUSES);
 
   constructor(openConnections: () => number, registry: Registry = new Registry()) {
     this.registry = registry;
@@ -61,12 +64,12 @@ export class SidecarMetrics {
       labelNames: ['route', 'status'],
       registers: [registry],
       collect() {
-        for (let index = 0; index < ROUTES.length; index++) {
-          const byStatus = pending[index] as Map<number, number>;
-          for (const [status, count] of byStatus) {
-            if (count > 0) this.inc({ route: ROUTES[index] as RouteName, status: String(status) }, count);
-          }
-          byStatus.clear();
+        for (let index = 0; index < pending.length; index++) {
+          const count = pending[index] as number;
+          if (count === 0) continue;
+          const route = ROUTES[Math.floor(index / STATUSES)] as RouteName;
+          this.inc({ route, status: String(FIRST_STATUS + (index % STATUSES)) }, count);
+          pending[index] = 0;
         }
       },
     });
@@ -80,8 +83,8 @@ export class SidecarMetrics {
     });
   }
 
+  /** `status` is an HTTP status code (100 to 599). */
   request(route: RouteName, status: number): void {
-    const byStatus = this.pending[ROUTE_INDEX.get(route) as number] as Map<number, number>;
-    byStatus.set(status, (byStatus.get(status) ?? 0) + 1);
+    (this.pending[(ROUTE_INDEX.get(route) as number) * STATUSES + status - FIRST_STATUS] as number)++;
   }
 }

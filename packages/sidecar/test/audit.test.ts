@@ -183,6 +183,8 @@ describe('audit line encoder', () => {
       { ...base, latency_ms: 0 },
       { ...base, latency_ms: 0.007 },
       { ...base, latency_ms: 987654.321 },
+      { ...base, latency_ms: 2147483.647 },
+      { ...base, latency_ms: 2147483.648 },
       { ...base, time: new Date(0).toISOString() },
     ];
     const records = [

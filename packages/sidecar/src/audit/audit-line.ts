@@ -95,8 +95,8 @@ interface EncodedMiddle {
 const MAX_KEPT_MIDDLE_BYTES = 512;
 /** Kept middles; past this many the memo starts over, so callers cycling through ids cannot grow it. */
 const MAX_KEPT_MIDDLES = 1024;
-/** The most bytes the latency and the closing `}\n` can take: 16 digits, a point, 3 decimals, 2. */
-const MAX_TAIL_BYTES = 22;
+/** The most bytes the latency and the closing `}\n` can take: 7 digits, a point, 3 decimals, 2. */
+const MAX_TAIL_BYTES = 13;
 const CLOSE_BRACE = 0x7d;
 const NEWLINE = 0x0a;
 const DIGIT_ZERO = 0x30;
@@ -112,24 +112,29 @@ function writePlainAscii(value: string, target: Buffer, at: number): number {
   return at + value.length;
 }
 
+/** Latencies from this many microseconds on (35 minutes) are written by the string formatter: below it, the digits
+ * come from 32-bit integer arithmetic. */
+const MAX_FAST_MICROS = 2 ** 31;
+
 /** A latency in milliseconds with at most 3 decimals (what the sidecar records), as `String(ms)` writes it; -1 for
  * any other number. For such a value the shortest round-trip form is its decimal digits, trailing zeros dropped. */
 function writeLatency(ms: number, target: Buffer, at: number): number {
   const micros = Math.round(ms * 1000);
-  if (!(micros >= 0 && micros < 1e15 && micros / 1000 === ms)) return -1;
-  let whole = Math.floor(micros / 1000);
+  if (!(micros >= 0 && micros < MAX_FAST_MICROS && micros / 1000 === ms)) return -1;
+  let whole = (micros / 1000) | 0;
   let fraction = micros - whole * 1000;
   let digits = 1;
-  for (let rest = whole; rest >= 10; rest = Math.floor(rest / 10)) digits++;
+  for (let rest = whole; rest >= 10; rest = (rest / 10) | 0) digits++;
   for (let i = digits - 1; i >= 0; i--) {
-    target[at + i] = DIGIT_ZERO + (whole % 10);
-    whole = Math.floor(whole / 10);
+    const next = (whole / 10) | 0;
+    target[at + i] = DIGIT_ZERO + whole - next * 10;
+    whole = next;
   }
   at += digits;
   if (fraction === 0) return at;
   target[at++] = POINT;
-  for (let place = 100; fraction > 0; place /= 10) {
-    const digit = Math.floor(fraction / place);
+  for (let place = 100; fraction > 0; place = (place / 10) | 0) {
+    const digit = (fraction / place) | 0;
     target[at++] = DIGIT_ZERO + digit;
     fraction -= digit * place;
   }

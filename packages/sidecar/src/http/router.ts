@@ -23,19 +23,26 @@ const PING_EXTRA_CONNECTIONS = 2;
 const FORWARDED = Symbol('forwarded');
 const NO_TOKENS: readonly string[] = [];
 
-/** The forwarding and token header names (lower case), by length: most headers (Host, User-Agent…) are skipped
- * on their length alone. */
-type WatchedNames = ReadonlyMap<number, readonly string[]>;
+/** A header the router looks for, by its lower-case name. */
+interface WatchedHeader {
+  readonly name: string;
+  readonly forwarding: boolean;
+}
 
-/** The watched name `raw` is in some letter case, found without making a lower-cased copy. */
-function watchedName(raw: string, watched: WatchedNames): string | undefined {
-  const candidates = watched.get(raw.length);
+/** The forwarding and token headers, at the index of their names' length: most headers (Host, User-Agent…) are
+ * skipped on their length alone. */
+type WatchedHeaders = readonly (readonly WatchedHeader[] | undefined)[];
+
+/** The watched header `raw` names in some letter case, found without making a lower-cased copy. */
+function watchedHeader(raw: string, watched: WatchedHeaders): WatchedHeader | undefined {
+  const candidates = watched[raw.length];
   if (candidates === undefined) return undefined;
   next: for (const candidate of candidates) {
+    const name = candidate.name;
     for (let i = 0; i < raw.length; i++) {
       let code = raw.charCodeAt(i);
       if (code >= 0x41 && code <= 0x5a) code += 0x20;
-      if (code !== candidate.charCodeAt(i)) continue next;
+      if (code !== name.charCodeAt(i)) continue next;
     }
     return candidate;
   }
@@ -43,13 +50,14 @@ function watchedName(raw: string, watched: WatchedNames): string | undefined {
 }
 
 /** FORWARDED if a forwarding header is present, else the first value of each token header present. */
-function scanHeaders(raw: readonly string[], watched: WatchedNames): readonly string[] | typeof FORWARDED {
+function scanHeaders(raw: readonly string[], watched: WatchedHeaders): readonly string[] | typeof FORWARDED {
   let tokens: string[] | undefined;
   let names: string[] | undefined;
   for (let i = 0; i < raw.length; i += 2) {
-    const name = watchedName(raw[i] as string, watched);
-    if (name === undefined) continue;
-    if (FORWARDING_HEADERS.has(name)) return FORWARDED;
+    const header = watchedHeader(raw[i] as string, watched);
+    if (header === undefined) continue;
+    if (header.forwarding) return FORWARDED;
+    const name = header.name;
     if (names === undefined || tokens === undefined) {
       names = [name];
       tokens = [raw[i + 1] as string];
@@ -61,12 +69,13 @@ function scanHeaders(raw: readonly string[], watched: WatchedNames): readonly st
   return tokens ?? NO_TOKENS;
 }
 
-function watchedNames(tokenHeaders: ReadonlySet<string>): WatchedNames {
-  const byLength = new Map<number, string[]>();
+function watchedHeaders(tokenHeaders: ReadonlySet<string>): WatchedHeaders {
+  const byLength: WatchedHeader[][] = [];
   for (const name of new Set([...FORWARDING_HEADERS, ...tokenHeaders])) {
-    const sameLength = byLength.get(name.length);
-    if (sameLength === undefined) byLength.set(name.length, [name]);
-    else sameLength.push(name);
+    const header = { name, forwarding: FORWARDING_HEADERS.has(name) };
+    const sameLength = byLength[name.length];
+    if (sameLength === undefined) byLength[name.length] = [header];
+    else sameLength.push(header);
   }
   return byLength;
 }
@@ -74,9 +83,12 @@ function watchedNames(tokenHeaders: ReadonlySet<string>): WatchedNames {
 export function createRequestHandler(
   ctx: HandlerContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  const idPrefix = `${randomBytes(4).toString('hex')}-`;
+  // Ids are this process's random prefix and the request's base-36 sequence number, `k3x9q-1f`. Up to 12
+  // characters (two billion requests) V8 makes the id a flat string rather than a concatenation, which Node's check
+  // of the X-Request-Id header would otherwise flatten on every response.
+  const idPrefix = `${(randomBytes(4).readUInt32BE(0) % 36 ** 5).toString(36).padStart(5, '0')}-`;
   let sequence = 0;
-  const watched = watchedNames(ctx.tokenHeaders);
+  const watched = watchedHeaders(ctx.tokenHeaders);
   return (req, res) => {
     const exchange = new Exchange(ctx, req, res, idPrefix + (++sequence).toString(36));
     try {
@@ -94,13 +106,13 @@ interface Refusal {
   readonly text: string;
 }
 
-function route(ctx: HandlerContext, exchange: Exchange, watched: WatchedNames): void {
+function route(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeaders): void {
   const refusal = dispatch(ctx, exchange, watched);
   if (refusal !== undefined) exchange.text(refusal.status, refusal.text);
 }
 
 /** Runs the checks in order; returns the refusal, or undefined once a handler has taken the request. */
-function dispatch(ctx: HandlerContext, exchange: Exchange, watched: WatchedNames): Refusal | undefined {
+function dispatch(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeaders): Refusal | undefined {
   const { req } = exchange;
   const url = req.url ?? '/';
   const mark = url.indexOf('?');
