@@ -111,16 +111,27 @@ function route(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeaders)
   if (refusal !== undefined) exchange.text(refusal.status, refusal.text);
 }
 
+/** Whether the path part of `url` (before `pathEnd`) is `path`. */
+function isPath(url: string, pathEnd: number, path: string): boolean {
+  return pathEnd === path.length && url.startsWith(path);
+}
+
 /** Runs the checks in order; returns the refusal, or undefined once a handler has taken the request. */
 function dispatch(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeaders): Refusal | undefined {
   const { req } = exchange;
   const url = req.url ?? '/';
   const mark = url.indexOf('?');
-  const path = mark < 0 ? url : url.slice(0, mark);
+  // The path (before `?`) is compared in place, not sliced off: no string is made for it.
+  const pathEnd = mark < 0 ? url.length : mark;
   const query = mark < 0 ? '' : url.slice(mark + 1);
 
-  const probe =
-    path === '/ping' ? 'ping' : path === '/ready' ? 'ready' : path === '/metrics' ? 'metrics' : undefined;
+  const probe = isPath(url, pathEnd, '/ping')
+    ? 'ping'
+    : isPath(url, pathEnd, '/ready')
+      ? 'ready'
+      : isPath(url, pathEnd, '/metrics')
+        ? 'metrics'
+        : undefined;
   if (probe !== undefined) exchange.route = probe;
   const limit = ctx.maxConn + (probe === 'ping' ? PING_EXTRA_CONNECTIONS : 0);
   if (ctx.connections.count > limit) return { status: 429, text: 'Connection limit exceeded' };
@@ -141,15 +152,16 @@ function dispatch(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeade
   exchange.client = client;
   if (req.method !== 'GET') return { status: 405, text: 'Not allowed' };
 
-  if (path === '/secretsmanager/get') {
+  const prefix = ctx.pathPrefix;
+  if (isPath(url, pathEnd, '/secretsmanager/get')) {
     exchange.route = 'get';
     handleGet(exchange, parseSecretQuery(query, undefined));
-  } else if (path === '/secretsmanager/batch') {
+  } else if (isPath(url, pathEnd, '/secretsmanager/batch')) {
     exchange.route = 'batch';
     handleBatch(exchange, parseBatchQuery(query));
-  } else if (path.startsWith(ctx.pathPrefix)) {
+  } else if (pathEnd >= prefix.length && url.startsWith(prefix)) {
     exchange.route = 'path';
-    handleGet(exchange, parseSecretQuery(query, pathFormId(path.slice(ctx.pathPrefix.length))));
+    handleGet(exchange, parseSecretQuery(query, pathFormId(url.slice(prefix.length, pathEnd))));
   } else {
     return { status: 404, text: 'Not found' };
   }
