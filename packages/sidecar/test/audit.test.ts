@@ -1,7 +1,7 @@
 import { mkdtempSync, readFileSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import type { AuditRecord } from '../src/audit/audit-line.js';
 import { AuditLog } from '../src/audit/audit-log.js';
 
@@ -115,6 +115,28 @@ describe('audit time', () => {
     for (const ms of [Date.UTC(2030, 0, 1, 0, 0, 1, 5), Date.UTC(2025, 5, 15, 8, 30, 59, 999), 1]) {
       expect(isoTime(ms)).toBe(new Date(ms).toISOString());
     }
+  });
+});
+
+describe('audit wall-clock time', () => {
+  it('is the wall clock for a performance.now() reading, and follows a clock step within a second', async () => {
+    const { auditTime } = await import('../src/audit/audit-line.js');
+    const { performance } = await import('node:perf_hooks');
+    const before = Date.now();
+    const stamped = Date.parse(auditTime(performance.now()));
+    expect(stamped).toBeGreaterThanOrEqual(before - 1);
+    expect(stamped).toBeLessThanOrEqual(Date.now() + 1);
+
+    // The wall clock jumps an hour ahead: a reading a second later carries the new time.
+    const stepped = Date.now() + 3_600_000;
+    const now = vi.spyOn(Date, 'now').mockReturnValue(stepped);
+    try {
+      expect(Date.parse(auditTime(performance.now() + 1_000))).toBe(stepped);
+    } finally {
+      now.mockRestore();
+    }
+    const back = performance.now() + 2_000;
+    expect(Math.abs(Date.parse(auditTime(back)) - Date.now())).toBeLessThanOrEqual(1);
   });
 });
 

@@ -113,12 +113,13 @@ export class Exchange {
 
   private finish(status: number): void {
     const ctx = this.ctx;
-    const seconds = (performance.now() - this.started) / 1000;
+    const now = performance.now();
+    const seconds = (now - this.started) / 1000;
     ctx.metrics.request(this.route, status);
     const probe = this.route === 'ping' || this.route === 'ready' || this.route === 'metrics';
     if (ctx.audit !== undefined && !probe) {
       ctx.audit.write({
-        time: auditTime(),
+        time: auditTime(now),
         request_id: this.id,
         client: this.client?.name ?? null,
         route: this.route,
