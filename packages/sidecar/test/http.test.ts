@@ -122,6 +122,24 @@ describe('secret responses', () => {
     expect(reader.calls.map((call) => call.secretId)).toEqual(['MyTest', 'MyTest']);
   });
 
+  it('sends X-Cache only with a secret, and the other headers with every answer', async () => {
+    const { url } = await start();
+    for (const [path, headers, status] of [
+      ['/v1/MyTest', AUTH, 200],
+      ['/v1/missing', AUTH, 400],
+      ['/nope', AUTH, 404],
+      ['/v1/MyTest', {}, 403],
+      ['/ping', {}, 200],
+    ] as const) {
+      const response = await rawRequest(url, path, { headers });
+      expect(response.status).toBe(status);
+      expect('x-cache' in response.headers).toBe(status === 200 && path !== '/ping');
+      expect(response.headers['content-length']).toBe(String(Buffer.byteLength(response.body)));
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.headers['x-request-id']).toMatch(/^[0-9a-z]{5}-[0-9a-z]+$/);
+    }
+  });
+
   it('passes versionId, versionStage and refreshNow; decodes + and %XX in values; last repeat wins', async () => {
     const { url, reader } = await start();
     await rawRequest(

@@ -78,35 +78,22 @@ export class Exchange {
       return;
     }
     if (this.ctx.closing) res.shouldKeepAlive = false;
-    // The flat-array form lets Node write the header block directly, without building a header map; each array is
-    // made at its final length (growing one by a push copies it).
-    const length = String(Buffer.byteLength(body));
-    res.writeHead(
-      status,
-      cache === undefined
-        ? [
-            'content-type',
-            type,
-            'content-length',
-            length,
-            'cache-control',
-            'no-store',
-            'x-request-id',
-            this.id,
-          ]
-        : [
-            'content-type',
-            type,
-            'content-length',
-            length,
-            'cache-control',
-            'no-store',
-            'x-request-id',
-            this.id,
-            'x-cache',
-            cache,
-          ],
-    );
+    // The flat-array form lets Node write the header block directly, without building a header map. Without a cache
+    // result the last pair is cut off, in place (a push onto a shorter literal would copy the array).
+    const headers = [
+      'content-type',
+      type,
+      'content-length',
+      String(Buffer.byteLength(body)),
+      'cache-control',
+      'no-store',
+      'x-request-id',
+      this.id,
+      'x-cache',
+      cache ?? '',
+    ];
+    if (cache === undefined) headers.length = 8;
+    res.writeHead(status, headers);
     res.end(body);
     this.finish(status);
   }
