@@ -8,6 +8,10 @@ import type { LogLevel } from './config/schema.js';
 
 export type { Logger };
 
+/** pino's number for `debug`: `logger.levelVal <= DEBUG_LEVEL` is a cheaper `isLevelEnabled('debug')` (a getter
+ * against a lookup in the level table and a comparator call), for checks made on every request. */
+export const DEBUG_LEVEL = pino.levels.values.debug as number;
+
 export interface LoggerOptions {
   readonly level: LogLevel;
   /** A file path, or undefined for stderr. */

@@ -145,6 +145,10 @@ describe('audit and logs', () => {
     await as(stack.token, `/v1/${allowed}?refreshNow=true`);
     await as(stack.token, `/secretsmanager/batch?secretId=${allowed}&secretId=${denied}`);
     expect(stack.logs.records.some((record) => record.level === 20)).toBe(true);
+    // The per-request debug line is among them, with its request id.
+    expect(stack.logs.records.some((record) => record.msg === 'request' && record.reqId !== undefined)).toBe(
+      true,
+    );
     for (const text of [stack.logs.text, stack.audit.text]) {
       expect(text).not.toContain(VALUE);
       expect(text).not.toContain(BILLING_TOKEN);

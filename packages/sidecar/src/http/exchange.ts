@@ -5,6 +5,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { performance } from 'node:perf_hooks';
 import { type AuditRecord, auditTime } from '../audit/audit-line.js';
 import type { Client } from '../auth/clients.js';
+import { DEBUG_LEVEL } from '../logger.js';
 import type { RouteName } from '../metrics.js';
 import { type ErrorReply, errorReply, jsonError } from '../render/error-body.js';
 import type { HandlerContext } from './context.js';
@@ -122,7 +123,7 @@ export class Exchange {
         latency_ms: Math.round(seconds * 1e6) / 1000,
       });
     }
-    if (ctx.logger.isLevelEnabled('debug')) {
+    if (ctx.logger.levelVal <= DEBUG_LEVEL) {
       ctx.logger.debug(
         {
           reqId: this.id,
