@@ -90,7 +90,9 @@ export class Sidecar {
       audit = options.auditSink
         ? new AuditLog(options.auditSink)
         : config.latchkey.audit.enabled
-          ? AuditLog.open(config.latchkey.audit.path)
+          ? AuditLog.open(config.latchkey.audit.path, (error) =>
+              logger.error({ err: error, path: config.latchkey.audit.path }, 'audit log write failed'),
+            )
           : undefined;
       const prefetcher = new Prefetcher(readers.primary, config.latchkey.prefetch, logger);
       const ctx: HandlerContext = {

@@ -18,16 +18,20 @@ const record = (n: number): AuditRecord => ({
   latency_ms: 0.1,
 });
 
+const failOnError = (error: Error) => {
+  throw error;
+};
+
 describe('audit log file', () => {
   it('appends one JSON line per record, creates its directory, mode 0600, and flushes on close', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'latchkey-audit-')), 'nested', 'audit.jsonl');
-    const log = AuditLog.open(path);
+    const log = AuditLog.open(path, failOnError);
     for (let n = 0; n < 3; n++) log.write(record(n));
     await log.close();
     const lines = readFileSync(path, 'utf8').trimEnd().split('\n');
     expect(lines.map((line) => JSON.parse(line).request_id)).toEqual(['r-0', 'r-1', 'r-2']);
     expect(statSync(path).mode & 0o777).toBe(0o600);
-    const again = AuditLog.open(path);
+    const again = AuditLog.open(path, failOnError);
     again.write(record(3));
     await again.close();
     expect(readFileSync(path, 'utf8').trimEnd().split('\n')).toHaveLength(4);
@@ -35,7 +39,7 @@ describe('audit log file', () => {
 
   it('writes batches while the sidecar is busy, without waiting for close', async () => {
     const path = join(mkdtempSync(join(tmpdir(), 'latchkey-audit-')), 'audit.jsonl');
-    const log = AuditLog.open(path, 50);
+    const log = AuditLog.open(path, failOnError, 50);
     log.write(record(1));
     await expect.poll(() => readFileSync(path, 'utf8'), { timeout: 5000 }).toContain('"r-1"');
     await log.close();

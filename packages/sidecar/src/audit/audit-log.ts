@@ -3,13 +3,13 @@
  * It records who asked for what and what happened — never a value: the record type has no field that could hold one.
  */
 
-import { once } from 'node:events';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { mkdirSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { AuditLineEncoder, type AuditRecord, formatAuditLine } from './audit-line.js';
+import { FileSink } from './file-sink.js';
 
-/** Where lines go (a stream, or a capture in tests). A sink that calls `written` once it is done with a chunk
- * (as a stream does) gets its batch buffers back for reuse. */
+/** Where lines go (a file sink, or a capture in tests). A sink that calls `written` once it is done with a chunk
+ * gets its batch buffers back for reuse. */
 export interface LineSink {
   write(chunk: string | Uint8Array, written?: () => void): unknown;
 }
@@ -47,19 +47,12 @@ export class AuditLog {
   }
 
   /** `-` is stdout; anything else a file, appended to (its directory is created). Lines are written in batches:
-   * a busy sidecar makes one write per many requests, not one per request. */
-  static open(path: string, flushMs = 1000): AuditLog {
-    if (path === '-') return new AuditLog(process.stdout, { batched: true, flushMs });
-    mkdirSync(dirname(path), { recursive: true });
-    const stream = createWriteStream(path, { flags: 'a', mode: 0o600 });
-    return new AuditLog(stream, {
-      batched: true,
-      flushMs,
-      onClose: async () => {
-        stream.end();
-        await once(stream, 'close');
-      },
-    });
+   * a busy sidecar makes one write per many requests, not one per request. A batch that cannot be written goes to
+   * `onError`. */
+  static open(path: string, onError: (error: NodeJS.ErrnoException) => void, flushMs = 1000): AuditLog {
+    if (path !== '-') mkdirSync(dirname(path), { recursive: true });
+    const sink = path === '-' ? FileSink.stdout(onError) : FileSink.append(path, onError);
+    return new AuditLog(sink, { batched: true, flushMs, onClose: () => sink.close() });
   }
 
   write(record: AuditRecord): void {
