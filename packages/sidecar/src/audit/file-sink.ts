@@ -24,6 +24,7 @@ export class FileSink implements LineSink {
   private readonly queue: Pending[] = [];
   private writing = false;
   private drained: (() => void) | undefined;
+  private closed: Promise<void> | undefined;
 
   private constructor(fd: number, ownsFd: boolean, onError: (error: NodeJS.ErrnoException) => void) {
     this.fd = fd;
@@ -47,9 +48,12 @@ export class FileSink implements LineSink {
   }
 
   /** Resolves once every chunk given so far is written; then closes the file if this sink opened it. */
-  async close(): Promise<void> {
-    if (this.writing) await new Promise<void>((resolve) => (this.drained = resolve));
-    if (this.ownsFd) await promisify(close)(this.fd);
+  close(): Promise<void> {
+    this.closed ??= (async () => {
+      if (this.writing) await new Promise<void>((resolve) => (this.drained = resolve));
+      if (this.ownsFd) await promisify(close)(this.fd);
+    })();
+    return this.closed;
   }
 
   private next(): void {
