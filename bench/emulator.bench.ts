@@ -8,6 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { median, percentile } from './stats.js';
 
 const ROUNDS = 2;
 const SEQUENTIAL_CALLS = 1_500;
@@ -15,14 +16,6 @@ const CONCURRENT_CALLS = 4_000;
 const CONCURRENCY = 32;
 const CLI_STARTS = 5;
 const BIN = fileURLToPath(new URL('../packages/emulator/dist/bin/latchkey-emulator.js', import.meta.url));
-
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor(sorted.length * p))]!;
-const median = (values: number[]) =>
-  percentile(
-    [...values].sort((a, b) => a - b),
-    0.5,
-  );
 
 interface RunningCli {
   child: ChildProcess;

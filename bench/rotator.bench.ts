@@ -18,14 +18,10 @@ import {
   startRotationHarness,
 } from '../packages/rotator/test/support/rotation-harness.js';
 import { SHARED_MARIADB } from '../test/support/services.js';
+import { median } from './stats.js';
 
 const execFileAsync = promisify(execFile);
 const ROUNDS = 5;
-
-function median(values: number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  return sorted[Math.floor(sorted.length / 2)]!;
-}
 
 async function timeRotations(harness: RotationHarness, secretId: string): Promise<number> {
   const times: number[] = [];

@@ -15,6 +15,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { type Emulator, startEmulator } from '@latchkey/emulator';
 import { startSidecarOnEmulator } from '@latchkey/sidecar';
 import { Pool, request } from 'undici';
+import { median } from './stats.js';
 
 /** The part of autocannon's API used here (the package ships no types). */
 type Autocannon = (options: {
@@ -178,14 +179,6 @@ async function sidecarAnswer(url: string): Promise<{ body: string; headers: Reco
 const PROCESSES_PER_KIND = 3;
 const SLICES = 8;
 const SLICE_S = 1;
-
-function median(values: readonly number[]): number {
-  const sorted = [...values].sort((a, b) => a - b);
-  const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 === 1
-    ? (sorted[middle] as number)
-    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
-}
 
 async function throughput(emulator: Emulator, sm: SecretsManagerClient): Promise<void> {
   await sm.send(new CreateSecretCommand({ Name: 'bench/hot', SecretString: 'x'.repeat(256) }));
