@@ -129,7 +129,8 @@ describe('audit wall-clock time', () => {
     const before = Date.now();
     const stamped = Date.parse(auditTime(performance.now()));
     expect(stamped).toBeGreaterThanOrEqual(before - 1);
-    expect(stamped).toBeLessThanOrEqual(Date.now() + 1);
+    // Within the drift the offset is allowed before it is reset: a millisecond behind, two ahead.
+    expect(stamped).toBeLessThanOrEqual(Date.now() + 2);
 
     // The wall clock jumps an hour ahead: a reading a second later carries the new time.
     const stepped = Date.now() + 3_600_000;
