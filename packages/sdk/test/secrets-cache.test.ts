@@ -477,6 +477,50 @@ describe('SecretsCache: memory bounds and invalidation', () => {
     expect(cache.peek('s9')).toBeDefined();
   });
 
+  it('reports every entry that leaves with an evict event and its value: pushed out, invalidated, closed', async () => {
+    const { source, cache } = setup({ maxEntries: 2 });
+    const evicted: string[] = [];
+    cache.on('evict', (event) => evicted.push(`${event.secretId}=${event.value.string}`));
+    for (const name of ['a', 'b', 'c']) source.put(name, `${name}-value`);
+    await cache.get('a');
+    await cache.get('b');
+    await cache.get('c');
+    expect(evicted).toEqual(['a=a-value']);
+    cache.invalidate('b');
+    expect(evicted).toEqual(['a=a-value', 'b=b-value']);
+    await cache.close();
+    expect(evicted).toEqual(['a=a-value', 'b=b-value', 'c=c-value']);
+  });
+
+  it('reports the value it drops when the secret can no longer be read', async () => {
+    const { source, cache } = setup();
+    const evicted: string[] = [];
+    cache.on('evict', (event) => evicted.push(`${event.secretId}=${event.value.string}`));
+    source.put('gone', 'old-value');
+    await cache.get('gone');
+    source.delete('gone');
+    await expect(cache.refresh('gone')).rejects.toBeInstanceOf(SecretNotFoundError);
+    expect(evicted).toEqual(['gone=old-value']);
+  });
+
+  it('does not report an entry re-measured after its value changed, unless it no longer fits at all', async () => {
+    const { source, cache } = setup({ maxBytes: 10_000 });
+    const evicted: string[] = [];
+    cache.on('evict', (event) => evicted.push(event.secretId));
+    source.put('grows', 'small');
+    source.put('outgrows', 'small');
+    await cache.get('grows');
+    await cache.get('outgrows');
+    source.put('grows', 'x'.repeat(4_000));
+    expect((await cache.refresh('grows')).string).toHaveLength(4_000);
+    expect(evicted).toEqual([]);
+    expect(cache.size).toBe(2);
+    source.put('outgrows', 'x'.repeat(20_000));
+    expect((await cache.refresh('outgrows')).string).toHaveLength(20_000);
+    expect(evicted).toEqual(['outgrows']);
+    expect(cache.size).toBe(1);
+  });
+
   it('invalidate drops every version of one secret, or everything', async () => {
     const { source, cache } = setup();
     source.put('a', 'a');

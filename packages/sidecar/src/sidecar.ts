@@ -85,7 +85,7 @@ export class Sidecar {
       readers = new SecretReaders(
         options.readers(config, { registry: metrics.registry, logger }),
         config.maxRoles,
-        (previous) => renderer.forget(previous),
+        (retired) => renderer.forget(retired),
       );
       audit = options.auditSink
         ? new AuditLog(options.auditSink)

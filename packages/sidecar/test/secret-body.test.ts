@@ -1,6 +1,6 @@
 /** The rendered-body memo: bodies kept from their second use, and dropped as soon as the cache replaces the
- * version (so an old secret does not stay in memory until newer bodies push it out). */
-import type { ChangeEvent, SecretValue } from '@latchkey/sdk';
+ * version or stops holding it (so an old secret does not stay in memory until newer bodies push it out). */
+import { type ChangeEvent, ManualClock, SecretsCache, type SecretValue } from '@latchkey/sdk';
 import { describe, expect, it } from 'vitest';
 import { SecretBodyRenderer } from '../src/render/secret-body.js';
 import { SecretReaders } from '../src/upstream/readers.js';
@@ -49,8 +49,39 @@ describe('rendered bodies', () => {
     expect(renderer.size).toBe(2);
     role.emit('change', change(crossAccount, secretValue('shared/db', 'rotated', 'v2')));
     expect(renderer.size).toBe(1);
-    // The body still kept is the untouched secret's.
-    renderer.forget(kept);
+    // The body still kept is the untouched secret's, until its reader stops holding the value.
+    own.emit('evict', {
+      secretId: 'app/api',
+      versionStage: 'AWSCURRENT',
+      requestedVersionId: undefined,
+      value: kept,
+    });
+    expect(renderer.size).toBe(0);
+  });
+
+  it('drops the body of a value the real cache evicts, invalidates or closes', async () => {
+    const renderer = new SecretBodyRenderer('string');
+    const source = {
+      getSecretValue: async ({ secretId }: { secretId: string }) => secretValue(secretId, 'pw'),
+    };
+    const readers = new SecretReaders(
+      () => new SecretsCache({ source, clock: new ManualClock(), maxEntries: 2 }),
+      1,
+      (retired) => renderer.forget(retired),
+    );
+    const serve = async (id: string) => {
+      const { value } = await readers.primary.lookup(id);
+      renderer.render(value);
+      renderer.render(value);
+    };
+    await serve('a');
+    await serve('b');
+    expect(renderer.size).toBe(2);
+    await serve('c'); // pushes 'a' out of the two-entry cache
+    expect(renderer.size).toBe(2);
+    (readers.primary as SecretsCache).invalidate('b');
+    expect(renderer.size).toBe(1);
+    await readers.close();
     expect(renderer.size).toBe(0);
   });
 });

@@ -26,6 +26,12 @@ export interface ChangeEvent extends EntryRef {
   readonly previous: SecretValue;
 }
 
+/** The cache no longer holds a value, and neither should anything derived from it: its entry was pushed out by the
+ * size bounds, invalidated or closed, or the secret can no longer be read (deleted, access denied). */
+export interface EvictEvent extends EntryRef {
+  readonly value: SecretValue;
+}
+
 /** An upstream read failed. `servingStale`: the last good value is still being served. */
 export interface ErrorEvent extends EntryRef {
   readonly error: SecretsError;
@@ -42,6 +48,7 @@ export interface StaleEvent extends EntryRef {
 export interface SecretsCacheEvents {
   refresh: [RefreshEvent];
   change: [ChangeEvent];
+  evict: [EvictEvent];
   /** Emitted only while someone listens, so an unhandled upstream error never crashes the process. */
   error: [ErrorEvent];
   stale: [StaleEvent];

@@ -68,6 +68,8 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   readonly #entries: LRUCache<string, CacheEntry>;
   readonly #watches = new Map<string, Watch>();
   #closed = false;
+  /** True while #reindex takes an entry out and puts it back: that entry never left. */
+  #reindexing = false;
   /** False once DescribeSecret was denied (or when the source has none). */
   #canDescribe: boolean;
 
@@ -81,10 +83,13 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger ?? silentLogger;
     const { maxEntries, maxBytes } = this.#config;
+    const dispose = (entry: CacheEntry) => {
+      if (!this.#reindexing) this.#evicted(entry);
+    };
     this.#entries = new LRUCache<string, CacheEntry>(
       maxBytes === undefined
-        ? { max: maxEntries }
-        : { max: maxEntries, maxSize: maxBytes, sizeCalculation: (entry) => entry.size },
+        ? { max: maxEntries, dispose }
+        : { max: maxEntries, maxSize: maxBytes, sizeCalculation: (entry) => entry.size, dispose },
     );
     this.#metrics =
       options.registry === undefined
@@ -481,7 +486,11 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     entry.error = error;
     entry.failures += 1;
     entry.retryAt = now + backoffDelay(this.#config.backoff, entry.failures, this.#random);
-    if (!error.transient) entry.clearValue();
+    const dropped = error.transient ? undefined : entry.value;
+    if (dropped !== undefined) {
+      entry.clearValue();
+      this.emit('evict', { ...this.#ref(entry), value: dropped });
+    }
     this.#reindex(entry);
     const servingStale = this.#servableStale(entry, now);
     if (this.listenerCount('error') > 0) this.emit('error', { ...this.#ref(entry), error, servingStale });
@@ -620,9 +629,20 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
    * an evicted entry stays evicted. */
   #reindex(entry: CacheEntry): void {
     if (this.#config.maxBytes !== undefined && this.#entries.peek(entry.key) === entry) {
-      this.#entries.delete(entry.key);
+      this.#reindexing = true;
+      try {
+        this.#entries.delete(entry.key);
+      } finally {
+        this.#reindexing = false;
+      }
       this.#entries.set(entry.key, entry);
+      // Now larger than the byte bound on its own, it was not put back.
+      if (this.#entries.peek(entry.key) !== entry) this.#evicted(entry);
     }
+  }
+
+  #evicted(entry: CacheEntry): void {
+    if (entry.value !== undefined) this.emit('evict', { ...this.#ref(entry), value: entry.value });
   }
 
   #ref(entry: CacheEntry): EntryRef {

@@ -42,8 +42,8 @@ const MEMO_CHARS = 1024 * 1024;
 /** Serialized bodies of the values served more than once, the most recently served kept. A body is kept from its
  * second use on: one kept at its first would, for a secret read once per TTL, outlive a few young-generation
  * collections and be promoted, and a thousand such bodies leave megabytes of old garbage behind. The body of a
- * version the cache has replaced is dropped at once (`forget`): an old secret does not linger in memory until
- * newer bodies push it out. */
+ * version the cache has replaced or no longer holds (evicted, invalidated, unreadable) is dropped at once (`forget`):
+ * an old secret does not linger in memory until newer bodies push it out. */
 export class SecretBodyRenderer {
   private readonly memo = new LRUCache<SecretValue, string>({
     maxSize: MEMO_CHARS,
@@ -61,7 +61,7 @@ export class SecretBodyRenderer {
     return this.memo.size;
   }
 
-  /** Drops the body of a version no longer served. */
+  /** Drops the body of a value no longer served. */
   forget(value: SecretValue): void {
     this.memo.delete(value);
   }

@@ -3,7 +3,7 @@
  * (cross-account reads), created on first use and bounded: past `maxRoles`, the least recently used role's cache
  * is closed and dropped.
  */
-import type { BatchItem, CacheLookup, ChangeEvent, GetOptions, SecretValue } from '@latchkey/sdk';
+import type { BatchItem, CacheLookup, ChangeEvent, EvictEvent, GetOptions, SecretValue } from '@latchkey/sdk';
 import { LRUCache } from 'lru-cache';
 
 /** What the sidecar needs of a SecretsCache. */
@@ -20,6 +20,8 @@ export interface SecretReader {
   ): () => void;
   /** Every change of a cached version, whatever the key (SecretsCache's `change` event). */
   on(event: 'change', listener: (change: ChangeEvent) => void): unknown;
+  /** Every value the cache stops holding: evicted, invalidated, unreadable (SecretsCache's `evict` event). */
+  on(event: 'evict', listener: (evicted: EvictEvent) => void): unknown;
   close(): unknown;
 }
 
@@ -29,12 +31,13 @@ export class SecretReaders {
   readonly primary: SecretReader;
   private readonly roles: LRUCache<string, SecretReader>;
   private readonly factory: SecretReaderFactory;
-  private readonly onReplaced: ((previous: SecretValue) => void) | undefined;
+  private readonly onRetired: ((value: SecretValue) => void) | undefined;
 
-  /** `onReplaced` hears of every version a cache stops serving (rotation, a new value), from every reader. */
-  constructor(factory: SecretReaderFactory, maxRoles: number, onReplaced?: (previous: SecretValue) => void) {
+  /** `onRetired` hears of every value a cache stops serving, from every reader: replaced by another version
+   * (rotation, a new value), or no longer held (evicted, invalidated, unreadable, the role's cache closed). */
+  constructor(factory: SecretReaderFactory, maxRoles: number, onRetired?: (value: SecretValue) => void) {
     this.factory = factory;
-    this.onReplaced = onReplaced;
+    this.onRetired = onRetired;
     this.primary = this.create(undefined);
     this.roles = new LRUCache<string, SecretReader>({
       max: maxRoles,
@@ -56,8 +59,11 @@ export class SecretReaders {
 
   private create(roleArn: string | undefined): SecretReader {
     const reader = this.factory(roleArn);
-    const onReplaced = this.onReplaced;
-    if (onReplaced !== undefined) reader.on('change', (change) => onReplaced(change.previous));
+    const onRetired = this.onRetired;
+    if (onRetired !== undefined) {
+      reader.on('change', (change) => onRetired(change.previous));
+      reader.on('evict', (evicted) => onRetired(evicted.value));
+    }
     return reader;
   }
 

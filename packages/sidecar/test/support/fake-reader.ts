@@ -6,6 +6,7 @@ import {
   type BatchItem,
   type CacheLookup,
   type ChangeEvent,
+  type EvictEvent,
   type GetOptions,
   SecretNotFoundError,
   type SecretValue,
@@ -23,8 +24,11 @@ export function secretValue(name: string, value: string | Uint8Array, versionId 
   });
 }
 
-/** Emits `change` only when a test does. */
-export class FakeReader extends EventEmitter<{ change: [ChangeEvent] }> implements SecretReader {
+/** Emits `change` and `evict` only when a test does. */
+export class FakeReader
+  extends EventEmitter<{ change: [ChangeEvent]; evict: [EvictEvent] }>
+  implements SecretReader
+{
   readonly secrets = new Map<string, SecretValue>();
   readonly calls: { secretId: string; options?: GetOptions }[] = [];
   failWith: Error | undefined;
