@@ -83,13 +83,14 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     this.#random = options.random ?? Math.random;
     this.#logger = options.logger ?? silentLogger;
     const { maxEntries, maxBytes } = this.#config;
-    const dispose = (entry: CacheEntry) => {
+    // After the removal, not during it: a listener that throws cannot leave the LRU half updated.
+    const disposeAfter = (entry: CacheEntry) => {
       if (!this.#reindexing) this.#evicted(entry);
     };
     this.#entries = new LRUCache<string, CacheEntry>(
       maxBytes === undefined
-        ? { max: maxEntries, dispose }
-        : { max: maxEntries, maxSize: maxBytes, sizeCalculation: (entry) => entry.size, dispose },
+        ? { max: maxEntries, disposeAfter }
+        : { max: maxEntries, maxSize: maxBytes, sizeCalculation: (entry) => entry.size, disposeAfter },
     );
     this.#metrics =
       options.registry === undefined
