@@ -114,10 +114,15 @@ function route(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeaders)
   if (refusal !== undefined) exchange.text(refusal.status, refusal.text);
 }
 
-/** Whether the path part of `url` (before `pathEnd`) is `path`. `lastIndexOf(path, 0)` looks at position 0 only,
- * like startsWith, which in Node 20's V8 costs about three times as much. */
+/** Whether the path part of `url` (before `pathEnd`) begins with `prefix`. `lastIndexOf(prefix, 0)` looks at
+ * position 0 only, like startsWith, which in Node 20's V8 costs about three times as much. */
+function pathStartsWith(url: string, pathEnd: number, prefix: string): boolean {
+  return pathEnd >= prefix.length && url.lastIndexOf(prefix, 0) === 0;
+}
+
+/** Whether the path part of `url` (before `pathEnd`) is `path`. */
 function isPath(url: string, pathEnd: number, path: string): boolean {
-  return pathEnd === path.length && url.lastIndexOf(path, 0) === 0;
+  return pathEnd === path.length && pathStartsWith(url, pathEnd, path);
 }
 
 /** Runs the checks in order; returns the refusal, or undefined once a handler has taken the request. */
@@ -163,7 +168,7 @@ function dispatch(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeade
   } else if (isPath(url, pathEnd, '/secretsmanager/batch')) {
     exchange.route = 'batch';
     handleBatch(exchange, parseBatchQuery(query));
-  } else if (pathEnd >= prefix.length && url.lastIndexOf(prefix, 0) === 0) {
+  } else if (pathStartsWith(url, pathEnd, prefix)) {
     exchange.route = 'path';
     handleGet(exchange, parseSecretQuery(query, pathFormId(url.slice(prefix.length, pathEnd))));
   } else {
