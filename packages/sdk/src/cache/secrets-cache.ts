@@ -487,10 +487,9 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     entry.error = error;
     entry.failures += 1;
     entry.retryAt = now + backoffDelay(this.#config.backoff, entry.failures, this.#random);
-    const dropped = error.transient ? undefined : entry.value;
-    if (dropped !== undefined) {
+    if (!error.transient) {
+      this.#evicted(entry);
       entry.clearValue();
-      this.emit('evict', { ...this.#ref(entry), value: dropped });
     }
     this.#reindex(entry);
     const servingStale = this.#servableStale(entry, now);
