@@ -2,7 +2,7 @@
 
 export interface RequestLogEntry {
   time: Date;
-  service: 'secretsmanager' | 'sts';
+  service: 'secretsmanager' | 'ssm' | 'sts';
   operation: string;
   /** The access key id from the request's SigV4 Authorization header. */
   accessKeyId?: string;
@@ -10,6 +10,8 @@ export interface RequestLogEntry {
   principalArn?: string;
   /** The SecretId (or CreateSecret's Name) exactly as the request gave it. */
   secretId?: string;
+  /** For Parameter Store: the parameter Name exactly as the request gave it (with any selector). */
+  parameterName?: string;
   status: number;
   /** The AWS error code answered, when the request failed. */
   errorType?: string;

@@ -1,19 +1,20 @@
 import { parseArgs } from 'node:util';
-import { demoInstructions, demoSeed } from './demo.js';
+import { demoInstructions, demoParameterSeed, demoSeed } from './demo.js';
 import { type Emulator, type EmulatorOptions, startEmulator } from './emulator.js';
 import { readSeedFile, type SeedSecret } from './seed.js';
 
 export const USAGE = `Usage: latchkey-emulator [options]
 
-A local AWS Secrets Manager (and STS) endpoint.
+A local AWS Secrets Manager (plus Parameter Store and STS) endpoint.
 
 Options:
   --port <n>          port to listen on (default 4566; 0 picks a free port)
   --host <address>    address to bind (default 127.0.0.1)
-  --data <file>       keep secrets in this JSON file across restarts (default: in memory)
+  --data <file>       keep secrets and parameters in this JSON file across restarts (default: in memory)
   --seed <file>       create these secrets at start-up (JSON array of {Name, SecretString|SecretBinary,
                       Description, Tags}, or an object of name: value)
-  --demo              create the demo secret latchkey/demo/database and print how to read it
+  --demo              create the demo secret latchkey/demo/database and parameter
+                      /latchkey/demo/greeting, and print how to read them
   --region <region>   region of the emulated account (default us-east-1)
   --account-id <id>   twelve-digit account id (default 000000000000)
   -h, --help          show this help
@@ -91,7 +92,8 @@ export async function runCli(argv: string[]): Promise<number> {
       ...(options.seedFile ? await readSeedFile(options.seedFile) : []),
       ...(options.demo ? demoSeed() : []),
     ];
-    emu = await startEmulator({ ...options, seed });
+    const seedParameters = options.demo ? demoParameterSeed() : [];
+    emu = await startEmulator({ ...options, seed, seedParameters });
   } catch (error) {
     // A corrupt data file, a bad seed file, a port in use: the message says which and where.
     console.error(

@@ -1,10 +1,14 @@
 import { randomBytes } from 'node:crypto';
 import type { Emulator } from './emulator.js';
-import type { SeedSecret } from './seed.js';
+import type { SeedParameter, SeedSecret } from './seed.js';
 
-/** `--demo`: one RDS-style database secret, and how to read it with the AWS SDK and the AWS CLI. */
+/**
+ * `--demo`: one RDS-style database secret and one Parameter Store parameter, and how to read them with the AWS SDK
+ * and the AWS CLI.
+ */
 
 export const DEMO_SECRET_NAME = 'latchkey/demo/database';
+export const DEMO_PARAMETER_NAME = '/latchkey/demo/greeting';
 
 export function demoSeed(): SeedSecret[] {
   return [
@@ -24,12 +28,32 @@ export function demoSeed(): SeedSecret[] {
   ];
 }
 
+export function demoParameterSeed(): SeedParameter[] {
+  return [
+    {
+      Name: DEMO_PARAMETER_NAME,
+      Type: 'String',
+      Value: 'Hello from the Latchkey emulator',
+      Description: 'Latchkey demo: a plain String parameter',
+    },
+  ];
+}
+
+/** An AWS CLI command line against the emulator, with its credentials. */
+function awsCli(emu: Emulator, command: string): string {
+  const { accessKeyId, secretAccessKey } = emu.clientConfig.credentials;
+  return `  AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} \\
+    aws --endpoint-url ${emu.endpoint} --region ${emu.region} \\
+    ${command}`;
+}
+
 export function demoInstructions(emu: Emulator): string {
   const { accessKeyId, secretAccessKey } = emu.clientConfig.credentials;
   return `
 Demo secret: ${DEMO_SECRET_NAME}
+Demo parameter: ${DEMO_PARAMETER_NAME}
 
-Read it with the AWS SDK for JavaScript v3:
+Read the secret with the AWS SDK for JavaScript v3:
 
   import { SecretsManagerClient, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
   const client = new SecretsManagerClient({
@@ -41,10 +65,14 @@ Read it with the AWS SDK for JavaScript v3:
 
 Or with the AWS CLI:
 
-  AWS_ACCESS_KEY_ID=${accessKeyId} AWS_SECRET_ACCESS_KEY=${secretAccessKey} \\
-    aws --endpoint-url ${emu.endpoint} --region ${emu.region} \\
-    secretsmanager get-secret-value --secret-id ${DEMO_SECRET_NAME}
+${awsCli(emu, `secretsmanager get-secret-value --secret-id ${DEMO_SECRET_NAME}`)}
 
-Any application can use it unchanged with AWS_ENDPOINT_URL_SECRETS_MANAGER=${emu.endpoint}.
+The parameter, and the secret through Parameter Store's Secrets Manager reference:
+
+${awsCli(emu, `ssm get-parameter --name ${DEMO_PARAMETER_NAME}`)}
+${awsCli(emu, `ssm get-parameter --with-decryption --name /aws/reference/secretsmanager/${DEMO_SECRET_NAME}`)}
+
+Any application can use them unchanged with AWS_ENDPOINT_URL_SECRETS_MANAGER=${emu.endpoint}
+(and AWS_ENDPOINT_URL_SSM=${emu.endpoint} for Parameter Store).
 `;
 }

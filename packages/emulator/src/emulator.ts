@@ -12,9 +12,13 @@ import { rotateDueSecrets } from './secretsmanager/rotation.js';
 import { nextRotation } from './secretsmanager/schedule.js';
 import { detachStage } from './secretsmanager/stages.js';
 import { SecretStore } from './secretsmanager/store.js';
-import { applySeed, type SeedSecret } from './seed.js';
+import { applyParameterSeed, applySeed, type SeedParameter, type SeedSecret } from './seed.js';
 import { createAdminRoutes } from './server/admin.js';
 import { createEmulatorServer } from './server/http-server.js';
+import type { SsmContext } from './ssm/context.js';
+import { ssmOperations } from './ssm/operations.js';
+import { SecureStringSealer } from './ssm/secure-string.js';
+import { ParameterStore } from './ssm/store.js';
 import { type RoleSettings, STS_OPERATIONS, StsService } from './sts/sts.js';
 
 export interface EmulatorOptions {
@@ -26,10 +30,12 @@ export interface EmulatorOptions {
   region?: string;
   /** Twelve digits; default 000000000000. */
   accountId?: string;
-  /** Keep state in this JSON file across restarts (atomic writes). In memory when absent. */
+  /** Keep secrets and parameters in this JSON file across restarts (atomic writes). In memory when absent. */
   dataFile?: string;
   /** Secrets to create at start-up unless they exist. */
   seed?: SeedSecret[];
+  /** Parameter Store parameters to create at start-up unless they exist. */
+  seedParameters?: SeedParameter[];
   /** The clock for dates, deletion windows and credential expiry (ms since the epoch). Default Date.now. */
   now?: () => number;
   /** Larger request bodies are refused with 413. Default 1 MiB. */
@@ -40,7 +46,7 @@ export interface EmulatorOptions {
   rotationStepTimeoutMs?: number;
 }
 
-/** Pass to `new SecretsManagerClient(emu.clientConfig)` or `new STSClient(...)`. */
+/** Pass to `new SecretsManagerClient(emu.clientConfig)`, `new SSMClient(...)` or `new STSClient(...)`. */
 export interface ClientConfig {
   endpoint: string;
   region: string;
@@ -129,14 +135,20 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
     throw new TypeError(`region ${region} is not an AWS region name.`);
   const now = options.now ?? Date.now;
-  const store = new SecretStore({ partition: 'aws', region, accountId }, now);
+  const account = { partition: 'aws', region, accountId };
+  const store = new SecretStore(account, now);
+  const parameters = new ParameterStore(account);
+  /** Changes with every change to secrets or parameters (both counters only grow). */
+  const revision = () => store.revision + parameters.revision;
 
   let writer: DataFileWriter | undefined;
   if (options.dataFile) {
     const dataFile = options.dataFile;
     const stored = await loadDataFile(dataFile, region, accountId);
-    for (const secret of stored ?? []) store.insert(secret);
-    writer = new DataFileWriter(dataFile, () => store.all(), { region, accountId });
+    for (const secret of stored?.secrets ?? []) store.insert(secret);
+    for (const parameter of stored?.parameters ?? []) parameters.insert(parameter);
+    const snapshot = () => ({ secrets: store.all(), parameters: parameters.all() });
+    writer = new DataFileWriter(dataFile, snapshot, { region, accountId });
     // Create a missing file now, so an unwritable location is reported at start-up rather than on the first change.
     if (!stored) {
       await writer.save().catch((error: Error) => Promise.reject(new DataFileError(dataFile, error.message)));
@@ -161,11 +173,11 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   }, options.rotationStepTimeoutMs ?? 300_000);
 
   const context: SecretsManagerContext = { store, now, rotation: runner };
-  if (options.seed) {
-    const revision = store.revision;
-    applySeed(context, options.seed);
-    if (store.revision !== revision) await persist();
-  }
+  const ssm: SsmContext = { store: parameters, secrets: store, now, sealer: new SecureStringSealer() };
+  const beforeSeed = revision();
+  if (options.seed) applySeed(context, options.seed);
+  if (options.seedParameters) applyParameterSeed(ssm, options.seedParameters);
+  if (revision() !== beforeSeed) await persist();
   const arnOf = (secretId: string) => store.lookup(secretId)?.arn ?? secretId;
   const rotation: RotationController = {
     register: (lambdaArn, target) => runner.register(lambdaArn, target),
@@ -181,13 +193,19 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   };
 
   const callLog = new CallLog(options.requestLogLimit ?? 10_000);
-  const faults = new FaultInjector([...Object.keys(secretsManagerOperations), ...STS_OPERATIONS]);
+  const faults = new FaultInjector([
+    ...Object.keys(secretsManagerOperations),
+    ...Object.keys(ssmOperations),
+    ...STS_OPERATIONS,
+  ]);
   const sts = new StsService(accountId, now);
   const server = createEmulatorServer({
     secretsManager: context,
+    ssm,
     sts,
     faults,
     callLog,
+    revision,
     persist,
     maxBodyBytes: options.maxBodyBytes ?? 1024 * 1024,
     admin: createAdminRoutes({

@@ -10,6 +10,6 @@ export { DataFileError } from './errors.js';
 export type { ActiveFault, FaultKind, FaultSpec } from './faults.js';
 export { FAULT_KINDS, FaultSpecError } from './faults.js';
 export type { RotationEvent, RotationHandler, RotationOutcome, RotationStep } from './rotation/runner.js';
-export type { SeedSecret } from './seed.js';
+export type { SeedParameter, SeedSecret } from './seed.js';
 export { readSeedFile } from './seed.js';
 export type { RoleSettings } from './sts/sts.js';

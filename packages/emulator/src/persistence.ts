@@ -3,9 +3,10 @@ import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataFileError } from './errors.js';
 import type { Secret } from './secretsmanager/model.js';
+import { PARAMETER_TYPES, type Parameter } from './ssm/model.js';
 
 /**
- * The data file: the secrets of one emulator as JSON. Writes are atomic (a temporary file in the same directory,
+ * The data file: the secrets and parameters of one emulator as JSON. Writes are atomic (a temporary file in the same directory,
  * fsync, rename, fsync of the directory), so a crash leaves either the old state or the new one. Concurrent save
  * requests coalesce: at most one write runs, and one more follows it when something changed meanwhile.
  */
@@ -13,18 +14,25 @@ import type { Secret } from './secretsmanager/model.js';
 const FORMAT = 'latchkey-emulator';
 const VERSION = 1;
 
-interface DataFile {
+/** What the data file keeps. */
+export interface StoredState {
+  secrets: Secret[];
+  /** Absent in files written before the emulator served Parameter Store. */
+  parameters?: Parameter[];
+}
+
+interface DataFile extends StoredState {
   format: typeof FORMAT;
   version: typeof VERSION;
   account: { region: string; accountId: string };
-  secrets: Secret[];
 }
+
+const isObject = (value: unknown): value is object => typeof value === 'object' && value !== null;
 
 function isSecret(value: unknown): value is Secret {
   const secret = value as Secret;
   return (
-    typeof secret === 'object' &&
-    secret !== null &&
+    isObject(secret) &&
     typeof secret.arn === 'string' &&
     typeof secret.name === 'string' &&
     typeof secret.createdAt === 'number' &&
@@ -35,6 +43,25 @@ function isSecret(value: unknown): value is Secret {
         typeof version?.id === 'string' &&
         Array.isArray(version.stages) &&
         typeof version.createdAt === 'number',
+    )
+  );
+}
+
+function isParameter(value: unknown): value is Parameter {
+  const parameter = value as Parameter;
+  return (
+    isObject(parameter) &&
+    typeof parameter.name === 'string' &&
+    Array.isArray(parameter.versions) &&
+    parameter.versions.length > 0 &&
+    parameter.versions.every(
+      (version) =>
+        typeof version?.version === 'number' &&
+        PARAMETER_TYPES.includes(version.type) &&
+        typeof version.value === 'string' &&
+        typeof version.dataType === 'string' &&
+        Array.isArray(version.labels) &&
+        typeof version.modifiedAt === 'number',
     )
   );
 }
@@ -69,7 +96,7 @@ export async function loadDataFile(
   path: string,
   region: string,
   accountId: string,
-): Promise<Secret[] | undefined> {
+): Promise<StoredState | undefined> {
   await removeStaleTempFiles(path);
   let text: string;
   try {
@@ -89,13 +116,19 @@ export async function loadDataFile(
   }
   const invalid = data.secrets.findIndex((secret) => !isSecret(secret));
   if (invalid >= 0) throw new DataFileError(path, `secret #${invalid + 1} is malformed`);
+  const parameters = data.parameters ?? [];
+  if (!Array.isArray(parameters)) throw new DataFileError(path, 'its parameters are not a list');
+  const invalidParameter = parameters.findIndex((parameter) => !isParameter(parameter));
+  if (invalidParameter >= 0) {
+    throw new DataFileError(path, `parameter #${invalidParameter + 1} is malformed`);
+  }
   if (data.account?.region !== region || data.account?.accountId !== accountId) {
     throw new DataFileError(
       path,
       `it holds secrets of account ${data.account?.accountId} in ${data.account?.region}, not ${accountId} in ${region}`,
     );
   }
-  return data.secrets;
+  return { secrets: data.secrets, parameters };
 }
 
 export class DataFileWriter {
@@ -104,7 +137,7 @@ export class DataFileWriter {
 
   constructor(
     readonly path: string,
-    private readonly snapshot: () => DataFile['secrets'],
+    private readonly snapshot: () => StoredState,
     private readonly account: DataFile['account'],
   ) {}
 
@@ -135,7 +168,7 @@ export class DataFileWriter {
       format: FORMAT,
       version: VERSION,
       account: this.account,
-      secrets: this.snapshot(),
+      ...this.snapshot(),
     };
     const dir = dirname(this.path);
     const temp = join(dir, tempFileName(this.path));

@@ -3,6 +3,9 @@ import type { SecretsManagerContext } from './secretsmanager/context.js';
 import { Input } from './secretsmanager/input.js';
 import type { Tag } from './secretsmanager/model.js';
 import { createSecret } from './secretsmanager/secrets.js';
+import type { SsmContext } from './ssm/context.js';
+import type { ParameterType } from './ssm/model.js';
+import { putParameter } from './ssm/parameters.js';
 
 /** A secret to create at start-up (skipped when a secret of that name already exists, e.g. in the data file). */
 export interface SeedSecret {
@@ -19,6 +22,23 @@ export function applySeed(context: SecretsManagerContext, seed: SeedSecret[]): v
   for (const secret of seed) {
     if (context.store.byExactName(secret.Name)) continue;
     createSecret(new Input({ ...secret }), context);
+  }
+}
+
+/** A Parameter Store parameter to create at start-up (skipped when a parameter of that name already exists). */
+export interface SeedParameter {
+  Name: string;
+  Value: string;
+  /** Default String. */
+  Type?: ParameterType;
+  Description?: string;
+}
+
+/** Creates the seed parameters through PutParameter itself, so they get the same validation as API calls. */
+export function applyParameterSeed(context: SsmContext, seed: SeedParameter[]): void {
+  for (const parameter of seed) {
+    if (context.store.get(parameter.Name)) continue;
+    putParameter(new Input({ Type: 'String', ...parameter }), context);
   }
 }
 

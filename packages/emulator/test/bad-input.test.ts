@@ -7,7 +7,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Emulator, startEmulator } from '../src/index.js';
-import { failure, smClient, uniqueName } from './support.js';
+import { failure, rawJsonRequest, smClient, uniqueName } from './support.js';
 
 let emu: Emulator;
 let sm: SecretsManagerClient;
@@ -20,27 +20,8 @@ beforeAll(async () => {
 });
 afterAll(() => emu.close());
 
-const SIGNED =
-  'AWS4-HMAC-SHA256 Credential=AKIDRAW/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0';
-
-/** A hand-made JSON 1.1 request, for what the SDK would never send. */
-async function raw(target: string | undefined, body: string, headers: Record<string, string> = {}) {
-  const response = await fetch(emu.endpoint, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/x-amz-json-1.1',
-      authorization: SIGNED,
-      ...(target ? { 'x-amz-target': target } : {}),
-      ...headers,
-    },
-    body,
-  });
-  const text = await response.text();
-  return {
-    status: response.status,
-    body: text ? (JSON.parse(text) as { __type: string; message: string }) : undefined,
-  };
-}
+const raw = (target: string | undefined, body: string, headers: Record<string, string> = {}) =>
+  rawJsonRequest(emu, target, body, headers);
 
 async function stillIntact() {
   expect((await sm.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('intact');

@@ -5,6 +5,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { GetParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 
 // The CLI is tested as users run it: the built bin (`npx tsc -b` first).
@@ -44,16 +45,16 @@ function start(args: string[]) {
   return { child, endpoint, exited, output: () => ({ stdout, stderr }) };
 }
 
-const client = (endpoint: string) =>
-  new SecretsManagerClient({
-    endpoint,
-    region: 'us-east-1',
-    maxAttempts: 1,
-    credentials: { accessKeyId: 'AKIDCLI', secretAccessKey: 'secret' },
-  });
+const clientConfig = (endpoint: string) => ({
+  endpoint,
+  region: 'us-east-1',
+  maxAttempts: 1,
+  credentials: { accessKeyId: 'AKIDCLI', secretAccessKey: 'secret' },
+});
+const client = (endpoint: string) => new SecretsManagerClient(clientConfig(endpoint));
 
 describe('latchkey-emulator CLI', () => {
-  it('--demo serves the demo secret, prints how to read it, and exits 0 on SIGTERM', async () => {
+  it('--demo serves the demo secret and parameter, prints how to read them, and exits 0 on SIGTERM', async () => {
     const run = start(['--port', '0', '--demo']);
     const endpoint = await run.endpoint;
     const value = await client(endpoint).send(
@@ -65,6 +66,11 @@ describe('latchkey-emulator CLI', () => {
       .toContain('secretsmanager get-secret-value --secret-id latchkey/demo/database');
     expect(run.output().stdout).toContain(`--endpoint-url ${endpoint}`);
     expect(run.output().stdout).toContain('GetSecretValueCommand');
+    const greeting = await new SSMClient(clientConfig(endpoint)).send(
+      new GetParameterCommand({ Name: '/latchkey/demo/greeting' }),
+    );
+    expect(greeting.Parameter).toMatchObject({ Type: 'String', Value: 'Hello from the Latchkey emulator' });
+    expect(run.output().stdout).toContain('ssm get-parameter --name /latchkey/demo/greeting');
     // The instructions show how to read the secret, never its value.
     expect(run.output().stdout).not.toContain(JSON.parse(value.SecretString!).password);
     run.child.kill('SIGTERM');

@@ -7,6 +7,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
+import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { afterAll, beforeAll } from 'vitest';
 import { type Emulator, type RotationEvent, type RotationHandler, startEmulator } from '../src/index.js';
@@ -25,6 +26,40 @@ export function stsClient(
   overrides: Partial<ConstructorParameters<typeof STSClient>[0]> = {},
 ) {
   return new STSClient({ ...emu.clientConfig, maxAttempts: 1, ...overrides });
+}
+
+export function ssmClient(
+  emu: Emulator,
+  overrides: Partial<ConstructorParameters<typeof SSMClient>[0]> = {},
+) {
+  return new SSMClient({ ...emu.clientConfig, maxAttempts: 1, ...overrides });
+}
+
+const SIGNED =
+  'AWS4-HMAC-SHA256 Credential=AKIDRAW/20260101/us-east-1/secretsmanager/aws4_request, SignedHeaders=host, Signature=0';
+
+/** A hand-made JSON 1.1 request, for what the SDK would never send. */
+export async function rawJsonRequest(
+  emu: Emulator,
+  target: string | undefined,
+  body: string,
+  headers: Record<string, string> = {},
+) {
+  const response = await fetch(emu.endpoint, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/x-amz-json-1.1',
+      authorization: SIGNED,
+      ...(target ? { 'x-amz-target': target } : {}),
+      ...headers,
+    },
+    body,
+  });
+  const text = await response.text();
+  return {
+    status: response.status,
+    body: text ? (JSON.parse(text) as { __type: string; message: string }) : undefined,
+  };
 }
 
 export const uniqueName = (prefix = 'test') => `${prefix}/${randomUUID().slice(0, 8)}`;

@@ -1,4 +1,5 @@
 import { randomInt } from 'node:crypto';
+import { ChangeTracked } from '../change-tracked.js';
 import { invalidParameter, invalidRequest, resourceNotFound } from '../errors.js';
 import type { Secret } from './model.js';
 
@@ -18,23 +19,15 @@ export const MARKED_FOR_DELETION =
  * Every secret of one account and region, indexed by ARN and by name. A secret scheduled for deletion keeps
  * its name until its deletion date passes; it is purged lazily, on the next look-up.
  */
-export class SecretStore {
+export class SecretStore extends ChangeTracked {
   private readonly byArn = new Map<string, Secret>();
   private readonly byName = new Map<string, Secret>();
-  /** Bumped by every change, so the server knows when the data file must be rewritten. */
-  private revisionCounter = 0;
 
   constructor(
     readonly account: Account,
     private readonly now: () => number,
-  ) {}
-
-  get revision(): number {
-    return this.revisionCounter;
-  }
-
-  markChanged(): void {
-    this.revisionCounter++;
+  ) {
+    super();
   }
 
   newArn(name: string): string {

@@ -1,36 +1,38 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { CallLog } from '../call-log.js';
+import type { CallLog, RequestLogEntry } from '../call-log.js';
 import { AwsError } from '../errors.js';
 import type { FaultDecision, FaultInjector } from '../faults.js';
 import type { SecretsManagerContext } from '../secretsmanager/context.js';
-import { parseJsonBody } from '../secretsmanager/input.js';
+import { type Input, parseJsonBody } from '../secretsmanager/input.js';
 import { secretsManagerOperations, unsupportedOperations } from '../secretsmanager/operations.js';
+import type { SsmContext } from '../ssm/context.js';
+import { SSM_TARGET_PREFIX, ssmOperations } from '../ssm/operations.js';
 import type { Principal, StsService } from '../sts/sts.js';
 import { BodyTooLargeError, readBody } from './body.js';
 import { requestCredentials } from './credentials.js';
-import { json11, type Protocol, query } from './protocols.js';
+import { json11, type Protocol, query, ssmJson11 } from './protocols.js';
 
 export interface ServerDependencies {
   secretsManager: SecretsManagerContext;
+  ssm: SsmContext;
   sts: StsService;
   faults: FaultInjector;
   callLog: CallLog;
-  /** Writes the data file after a request changed the store (a no-op in memory mode). */
+  /** Changes whenever any store changes: a request that changed it must be persisted before it is answered. */
+  revision(): number;
+  /** Writes the data file after a request changed a store (a no-op in memory mode). */
   persist(): Promise<void>;
   /** Serves `/_latchkey/...`. */
   admin(req: IncomingMessage, res: ServerResponse, url: URL): Promise<void>;
   maxBodyBytes: number;
 }
 
-const TARGET_PREFIX = 'secretsmanager.';
-
 /** A request for one AWS operation, whatever its protocol. */
-interface OperationCall {
+interface OperationCall extends Pick<RequestLogEntry, 'secretId' | 'parameterName'> {
   protocol: Protocol;
   operation: string;
-  secretId?: string;
   /** Runs the operation for the identified caller; throws AwsError for anything AWS would refuse. */
   execute(caller: Principal): object;
 }
@@ -47,8 +49,49 @@ function faultError(decision: FaultDecision): AwsError | undefined {
   return undefined;
 }
 
+/** A service on AWS JSON 1.1: its X-Amz-Target prefix, its operations, and what the request log records. */
+interface JsonService {
+  prefix: string;
+  protocol: Protocol;
+  /** Runs one operation; undefined when the service has no operation of that name. */
+  handler(operation: string): ((input: Input) => object) | undefined;
+  /** The resource the request names, as the request log records it. */
+  resource(operation: string, input: Input): Pick<OperationCall, 'secretId' | 'parameterName'>;
+}
+
 export function createEmulatorServer(deps: ServerDependencies): Server {
-  const { secretsManager, sts, faults, callLog } = deps;
+  const { secretsManager, ssm, sts, faults, callLog, revision } = deps;
+
+  const jsonServices: JsonService[] = [
+    {
+      prefix: 'secretsmanager.',
+      protocol: json11,
+      handler(operation) {
+        const handler = secretsManagerOperations[operation];
+        if (handler) return (input) => handler(input, secretsManager);
+        if (!unsupportedOperations.includes(operation)) return undefined;
+        return () => {
+          throw new AwsError(
+            'InvalidRequestException',
+            `The Latchkey emulator does not support ${operation} (replication).`,
+          );
+        };
+      },
+      resource: (operation, input) => ({
+        secretId:
+          input.string('SecretId') ?? (operation === 'CreateSecret' ? input.string('Name') : undefined),
+      }),
+    },
+    {
+      prefix: SSM_TARGET_PREFIX,
+      protocol: ssmJson11,
+      handler(operation) {
+        const handler = ssmOperations[operation];
+        return handler && ((input) => handler(input, ssm));
+      },
+      resource: (_operation, input) => ({ parameterName: input.string('Name') }),
+    },
+  ];
 
   async function serve(req: IncomingMessage, res: ServerResponse, call: OperationCall): Promise<void> {
     const requestId = randomUUID();
@@ -62,6 +105,7 @@ export function createEmulatorServer(deps: ServerDependencies): Server {
       operation: call.operation,
       accessKeyId: credentials.accessKeyId,
       secretId: call.secretId,
+      parameterName: call.parameterName,
     };
     if (decision.failure === 'connection-reset') {
       req.socket.destroy();
@@ -74,9 +118,9 @@ export function createEmulatorServer(deps: ServerDependencies): Server {
       if (injected) throw injected;
       const caller = sts.identify(credentials.accessKeyId, credentials.sessionToken);
       principalArn = caller.arn;
-      const revision = secretsManager.store.revision;
+      const before = revision();
       const result = call.execute(caller);
-      if (secretsManager.store.revision !== revision) await deps.persist();
+      if (revision() !== before) await deps.persist();
       call.protocol.writeResult(res, call.operation, result, requestId);
       callLog.record({ ...entry, principalArn, status: 200 });
     } catch (thrown) {
@@ -90,39 +134,32 @@ export function createEmulatorServer(deps: ServerDependencies): Server {
     }
   }
 
-  function secretsManagerCall(target: string, body: Buffer): OperationCall {
-    const operation = target.startsWith(TARGET_PREFIX) ? target.slice(TARGET_PREFIX.length) : target;
-    let input: ReturnType<typeof parseJsonBody> | undefined;
+  /** A JSON 1.1 request: the service is the X-Amz-Target prefix (`secretsmanager.`, `AmazonSSM.`). */
+  function jsonCall(target: string, body: Buffer): OperationCall {
+    const service = jsonServices.find((candidate) => target.startsWith(candidate.prefix));
+    const operation = service ? target.slice(service.prefix.length) : target;
+    let input: Input | undefined;
     let parseError: unknown;
     try {
       input = parseJsonBody(body);
     } catch (error) {
       parseError = error;
     }
-    let secretId: string | undefined;
+    let resource: Pick<OperationCall, 'secretId' | 'parameterName'> = {};
     try {
-      secretId =
-        input?.string('SecretId') ?? (operation === 'CreateSecret' ? input?.string('Name') : undefined);
+      if (service && input) resource = service.resource(operation, input);
     } catch {
-      // A SecretId of the wrong type is reported by the operation itself.
+      // A member of the wrong type is reported by the operation itself.
     }
     return {
-      protocol: json11,
+      protocol: service?.protocol ?? json11,
       operation,
-      secretId,
+      ...resource,
       execute() {
-        const handler = target.startsWith(TARGET_PREFIX) ? secretsManagerOperations[operation] : undefined;
-        if (!handler) {
-          if (unsupportedOperations.includes(operation)) {
-            throw new AwsError(
-              'InvalidRequestException',
-              `The Latchkey emulator does not support ${operation} (replication).`,
-            );
-          }
-          throw new AwsError('UnknownOperationException', `Unknown operation ${target}.`);
-        }
+        const handler = service?.handler(operation);
+        if (!handler) throw new AwsError('UnknownOperationException', `Unknown operation ${target}.`);
         if (parseError) throw parseError;
-        return handler(input!, secretsManager);
+        return handler(input!);
       },
     };
   }
@@ -165,7 +202,7 @@ export function createEmulatorServer(deps: ServerDependencies): Server {
     }
     const target = req.headers['x-amz-target'];
     const contentType = req.headers['content-type'] ?? '';
-    if (typeof target === 'string') return serve(req, res, secretsManagerCall(target, body));
+    if (typeof target === 'string') return serve(req, res, jsonCall(target, body));
     if (req.method === 'POST' && contentType.startsWith('application/x-www-form-urlencoded')) {
       return serve(req, res, stsCall(body));
     }

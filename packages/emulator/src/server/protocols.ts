@@ -3,7 +3,7 @@ import type { AwsError } from '../errors.js';
 
 /** How one AWS protocol frames a result and an error on the wire. */
 export interface Protocol {
-  service: 'secretsmanager' | 'sts';
+  service: 'secretsmanager' | 'ssm' | 'sts';
   writeResult(res: ServerResponse, operation: string, result: object, requestId: string): void;
   writeError(res: ServerResponse, error: AwsError, requestId: string): void;
 }
@@ -25,19 +25,24 @@ function send(
   res.end(body);
 }
 
-/** AWS JSON 1.1 (Secrets Manager): the result object as JSON; errors as {"__type", "message"}. */
-export const json11: Protocol = {
-  service: 'secretsmanager',
-  writeResult(res, _operation, result, requestId) {
-    send(res, 200, 'application/x-amz-json-1.1', JSON.stringify(result), requestId);
-  },
-  writeError(res, error, requestId) {
-    const body = JSON.stringify({ __type: error.type, message: error.message });
-    send(res, error.status, 'application/x-amz-json-1.1', body, requestId, {
-      'x-amzn-errortype': error.type,
-    });
-  },
-};
+/** AWS JSON 1.1 (Secrets Manager, Systems Manager): the result object as JSON; errors as {"__type", "message"}. */
+function json11For(service: Protocol['service']): Protocol {
+  return {
+    service,
+    writeResult(res, _operation, result, requestId) {
+      send(res, 200, 'application/x-amz-json-1.1', JSON.stringify(result), requestId);
+    },
+    writeError(res, error, requestId) {
+      const body = JSON.stringify({ __type: error.type, message: error.message });
+      send(res, error.status, 'application/x-amz-json-1.1', body, requestId, {
+        'x-amzn-errortype': error.type,
+      });
+    },
+  };
+}
+
+export const json11 = json11For('secretsmanager');
+export const ssmJson11 = json11For('ssm');
 
 const STS_NAMESPACE = 'https://sts.amazonaws.com/doc/2011-06-15/';
 
