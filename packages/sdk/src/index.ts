@@ -1,4 +1,9 @@
 export type * from './cache/events.js';
+export {
+  type CacheMetrics,
+  PromCacheMetrics,
+  type UpstreamOperation,
+} from './cache/metrics.js';
 export type { BackoffOptions, SecretsCacheOptions } from './cache/options.js';
 export {
   type GetJsonOptions,

@@ -19,9 +19,18 @@ import processResources from 'prom-client/lib/metrics/processResources.js';
 import processStartTime from 'prom-client/lib/metrics/processStartTime.js';
 import version from 'prom-client/lib/metrics/version.js';
 
-export type RouteName = 'ping' | 'ready' | 'metrics' | 'get' | 'path' | 'batch' | 'unknown';
+export type RouteName = 'ping' | 'ready' | 'metrics' | 'get' | 'path' | 'batch' | 'parameter' | 'unknown';
 
-const ROUTES: readonly RouteName[] = ['ping', 'ready', 'metrics', 'get', 'path', 'batch', 'unknown'];
+const ROUTES: readonly RouteName[] = [
+  'ping',
+  'ready',
+  'metrics',
+  'get',
+  'path',
+  'batch',
+  'parameter',
+  'unknown',
+];
 const ROUTE_INDEX = new Map(ROUTES.map((route, index) => [route, index]));
 /** HTTP status codes run from 100 to 599. */
 const FIRST_STATUS = 100;

@@ -6,7 +6,7 @@ import type { LineSink } from './audit/audit-log.js';
 import { type ConfigOverride, loadConfig } from './config/load.js';
 import type { Logger } from './logger.js';
 import { Sidecar } from './sidecar.js';
-import { awsReaders } from './upstream/aws.js';
+import { awsParameters, awsReaders } from './upstream/aws.js';
 
 /** What the sidecar needs of an emulator (`@latchkey/emulator`'s `Emulator` has these). */
 export interface EmulatorAddress {
@@ -49,6 +49,7 @@ export function startSidecarOnEmulator(options: SidecarOnEmulatorOptions): Promi
     config,
     env: options.env,
     readers: (c, deps) => awsReaders(c, deps, { credentials: emulator.clientConfig.credentials }),
+    parameters: (c, deps) => awsParameters(c, deps, { credentials: emulator.clientConfig.credentials }),
     logger: options.logger,
     auditSink: options.auditSink,
   });

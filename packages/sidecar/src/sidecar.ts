@@ -13,6 +13,7 @@ import { createRequestHandler } from './http/router.js';
 import { createLogger, type Logger } from './logger.js';
 import { SidecarMetrics } from './metrics.js';
 import { SecretBodyRenderer } from './render/secret-body.js';
+import type { ParameterReader } from './upstream/parameters.js';
 import { Prefetcher } from './upstream/prefetch.js';
 import { type SecretReader, type SecretReaderFactory, SecretReaders } from './upstream/readers.js';
 
@@ -25,6 +26,8 @@ export interface SidecarOptions {
   readonly config: SidecarConfig;
   /** Builds the cache for the sidecar's credentials (roleArn undefined) and for each assumed role. */
   readonly readers: (config: SidecarConfig, deps: ReaderDependencies) => SecretReaderFactory;
+  /** Builds the Parameter Store cache behind `/systemsmanager/parameters/get`. */
+  readonly parameters: (config: SidecarConfig, deps: ReaderDependencies) => ParameterReader;
   readonly env?: NodeJS.ProcessEnv;
   readonly logger?: Logger;
   /** Where audit lines go instead of `[latchkey.audit] path` (tests). */
@@ -80,6 +83,7 @@ export class Sidecar {
     const metrics = new SidecarMetrics(() => connections.count);
     const renderer = new SecretBodyRenderer(config.latchkey.createdDate);
     let readers: SecretReaders | undefined;
+    let parameters: ParameterReader | undefined;
     let audit: AuditLog | undefined;
     try {
       readers = new SecretReaders(
@@ -87,6 +91,7 @@ export class Sidecar {
         config.maxRoles,
         (retired) => renderer.forget(retired),
       );
+      parameters = options.parameters(config, { registry: metrics.registry, logger });
       audit = options.auditSink
         ? new AuditLog(options.auditSink)
         : config.latchkey.audit.enabled
@@ -101,6 +106,7 @@ export class Sidecar {
         tokenHeaders: new Set(config.ssrfHeaders.map((name) => name.toLowerCase())),
         clients,
         readers,
+        parameters,
         renderer,
         metrics,
         audit,
@@ -135,6 +141,7 @@ export class Sidecar {
       clients.close();
       await audit?.close();
       await readers?.close();
+      parameters?.close();
       throw error;
     }
   }
@@ -194,6 +201,7 @@ export class Sidecar {
       await closeListeners(this.listeners, this.config.latchkey.shutdownTimeoutSeconds * 1000);
       this.ctx.clients.close();
       await this.ctx.readers.close();
+      this.ctx.parameters.close();
       await this.ctx.audit?.close();
       this.logger.info('stopped');
       this.logger.flush?.();

@@ -134,6 +134,25 @@ describe('configuration', () => {
     expect(error.key).toBe('SECRETS_MANAGER_TTL');
   });
 
+  it("takes the Parameter Store TTL from the file, the extension's variables and flags, in that order", () => {
+    expect(loadConfig({ env: {} }).latchkey.parameterTtlSeconds).toBe(300);
+    const file = tomlFile('[latchkey]\nparameter_ttl_seconds = 30\n');
+    expect(loadConfig({ file, env: {} }).latchkey.parameterTtlSeconds).toBe(30);
+    const env = { SSM_PARAMETER_STORE_TTL: '0', SSM_PARAMETER_STORE_TIMEOUT_MILLIS: '2500' };
+    expect(loadConfig({ file, env })).toMatchObject({
+      parameterTimeoutMs: 2500,
+      latchkey: { parameterTtlSeconds: 0 },
+    });
+    const flag = loadConfig({ file, env, overrides: [{ key: 'parameter_ttl_seconds', value: '60' }] });
+    expect(flag.latchkey.parameterTtlSeconds).toBe(60);
+    const error = configError(() => loadConfig({ env: { SSM_PARAMETER_STORE_TTL: '3601' } }));
+    expect(error).toMatchObject({ file: 'environment', key: 'SSM_PARAMETER_STORE_TTL' });
+    expect(
+      configError(() => loadConfig({ file: tomlFile('[latchkey]\nparameter_ttl_seconds = -1\n'), env: {} }))
+        .key,
+    ).toBe('latchkey.parameter_ttl_seconds');
+  });
+
   it('applies flags over the environment over the file', () => {
     const file = tomlFile('http_port = 2000\nttl_seconds = 10\ncache_size = 3\n');
     const config = loadConfig({

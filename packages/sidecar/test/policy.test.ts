@@ -48,6 +48,29 @@ describe('policy evaluation', () => {
     expect(evaluatePolicy(byName, GET, [`${ARN}app/other-AbCdEf`])).toBe('implicit-deny');
   });
 
+  it('matches parameter ARN patterns against parameter names, and only for ssm: actions', () => {
+    const PARAM = 'ssm:GetParameter';
+    const prod = policy(
+      { Effect: 'Allow', Action: ['ssm:GetParameter', GET], Resource: '*' },
+      { Effect: 'Deny', Action: '*', Resource: 'arn:aws:ssm:*:*:parameter/prod/*' },
+    );
+    expect(evaluatePolicy(prod, PARAM, ['/prod/db/password'])).toBe('deny');
+    expect(evaluatePolicy(prod, PARAM, ['prod/db'])).toBe('deny');
+    expect(evaluatePolicy(prod, PARAM, ['arn:aws:ssm:us-east-1:123456789012:parameter/prod/db'])).toBe(
+      'deny',
+    );
+    expect(evaluatePolicy(prod, PARAM, ['/dev/db'])).toBe('allow');
+    // The parameter ARN pattern says nothing about a secret of the same name.
+    expect(evaluatePolicy(prod, GET, ['prod/db'])).toBe('allow');
+    const byName = policy({ Effect: 'Allow', Action: PARAM, Resource: '/app/*' });
+    expect(evaluatePolicy(byName, PARAM, ['arn:aws:ssm:eu-west-1:123456789012:parameter/app/flag'])).toBe(
+      'allow',
+    );
+    expect(evaluatePolicy(byName, GET, ['/app/flag'])).toBe('implicit-deny');
+    const secrets = policy({ Effect: 'Allow', Action: '*', Resource: 'arn:aws:secretsmanager:*:*:secret:*' });
+    expect(evaluatePolicy(secrets, PARAM, ['/app/flag'])).toBe('implicit-deny');
+  });
+
   it('treats regex characters in patterns literally', () => {
     const p = policy({ Effect: 'Allow', Action: GET, Resource: 'a.b+(c)' });
     expect(evaluatePolicy(p, GET, ['a.b+(c)'])).toBe('allow');

@@ -3,6 +3,7 @@ import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { Sidecar } from '../src/sidecar.js';
 import { captureLogger, LineCapture } from './support/capture.js';
+import { FakeParameters } from './support/fake-parameters.js';
 import { FakeReader, secretValue } from './support/fake-reader.js';
 import { rawRequest } from './support/http.js';
 
@@ -28,6 +29,7 @@ describe('role caches', () => {
       env: { AWS_TOKEN: 't' },
       logger: captureLogger(new LineCapture()),
       auditSink: new LineCapture(),
+      parameters: () => new FakeParameters().cache(),
       readers: () => (roleArn) => {
         const reader = new FakeReader().put(secretValue('s', `as ${roleArn ?? 'self'}`));
         created.set(roleArn ?? 'self', reader);

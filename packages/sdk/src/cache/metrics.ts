@@ -2,7 +2,8 @@ import { Counter, Gauge, Histogram, type Registry } from 'prom-client';
 import type { SecretsError } from '../errors.js';
 import type { CacheStatus } from '../types/secret.js';
 
-export type UpstreamOperation = 'GetSecretValue' | 'DescribeSecret' | 'BatchGetSecretValue';
+/** `GetParameter`: the sidecar's Parameter Store cache publishes on the same metrics. */
+export type UpstreamOperation = 'GetSecretValue' | 'DescribeSecret' | 'BatchGetSecretValue' | 'GetParameter';
 
 /** What the cache reports; the no-registry implementation does nothing. */
 export interface CacheMetrics {
@@ -53,7 +54,7 @@ export class PromCacheMetrics implements CacheMetrics {
       () =>
         new Counter({
           name: 'latchkey_cache_requests_total',
-          help: 'Secret reads served by the cache, by result (hit, miss, stale).',
+          help: 'Reads served by the cache(s), by result (hit, miss, stale).',
           labelNames: ['result'],
           registers,
           collect() {
@@ -82,7 +83,7 @@ export class PromCacheMetrics implements CacheMetrics {
       () =>
         new Counter({
           name: 'latchkey_upstream_requests_total',
-          help: 'Requests sent to the secret source, by operation.',
+          help: 'Requests sent upstream, by operation.',
           labelNames: ['operation'],
           registers,
         }),
@@ -93,7 +94,7 @@ export class PromCacheMetrics implements CacheMetrics {
       () =>
         new Histogram({
           name: 'latchkey_upstream_request_duration_seconds',
-          help: 'Duration of requests to the secret source, by operation.',
+          help: 'Duration of requests sent upstream, by operation.',
           labelNames: ['operation'],
           buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
           registers,
@@ -105,7 +106,7 @@ export class PromCacheMetrics implements CacheMetrics {
       () =>
         new Counter({
           name: 'latchkey_upstream_errors_total',
-          help: 'Failed requests to the secret source, by operation and error type.',
+          help: 'Failed requests sent upstream, by operation and error type.',
           labelNames: ['operation', 'type'],
           registers,
         }),

@@ -12,6 +12,8 @@ export interface AuditRecord {
   readonly route: RouteName;
   readonly method: string;
   readonly secret_id?: string | readonly string[];
+  /** The Parameter Store route's parameter name (for a Secrets Manager reference, `secret_id` is the secret). */
+  readonly parameter?: string;
   readonly version_stage?: string;
   readonly version_id?: string;
   readonly role_arn?: string;
@@ -39,6 +41,7 @@ function lineMiddle(record: AuditRecord): string {
   const secretId = record.secret_id;
   if (secretId !== undefined)
     middle += `,"secret_id":${typeof secretId === 'string' ? quote(secretId) : JSON.stringify(secretId)}`;
+  if (record.parameter !== undefined) middle += `,"parameter":${quote(record.parameter)}`;
   if (record.version_stage !== undefined) middle += `,"version_stage":${quote(record.version_stage)}`;
   if (record.version_id !== undefined) middle += `,"version_id":${quote(record.version_id)}`;
   if (record.role_arn !== undefined) middle += `,"role_arn":${quote(record.role_arn)}`;
@@ -219,6 +222,7 @@ function sameMiddle(a: AuditRecord, b: AuditRecord): boolean {
     a.client === b.client &&
     a.route === b.route &&
     a.method === b.method &&
+    a.parameter === b.parameter &&
     a.decision === b.decision &&
     a.status === b.status &&
     a.cache === b.cache &&

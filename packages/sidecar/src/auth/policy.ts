@@ -4,19 +4,28 @@
  * An explicit Deny wins; without a matching Allow the request is denied (as in IAM).
  *
  * Resources are matched against what is known: before the upstream call, the id the client asked for (a name,
- * a full ARN or a partial ARN); after it, the secret's real ARN and name. An ARN pattern is also compared with a
- * plain name through its `secret:<name>` part, so `arn:aws:secretsmanager:*:*:secret:prod/*` denies `prod/db`.
+ * a full ARN or a partial ARN); after it, the real ARN and name. An ARN pattern is also compared with a plain name
+ * through its name part, so `arn:aws:secretsmanager:*:*:secret:prod/*` denies the secret `prod/db`, and
+ * `arn:aws:ssm:*:*:parameter/prod/*` the parameter `/prod/db` (a parameter's ARN drops its name's leading `/`).
+ * Which name part applies follows the action: `ssm:` actions are on parameters, `secretsmanager:` ones on secrets.
  */
 import { ConfigError } from '../config/errors.js';
 
-export type SecretAction = 'secretsmanager:GetSecretValue' | 'secretsmanager:BatchGetSecretValue';
+export type PolicyAction =
+  | 'secretsmanager:GetSecretValue'
+  | 'secretsmanager:BatchGetSecretValue'
+  | 'ssm:GetParameter';
 export type PolicyDecision = 'allow' | 'deny' | 'implicit-deny';
+
+/** What an action reads. */
+type ResourceKind = 'secret' | 'parameter';
 
 interface ResourcePattern {
   /** Matches the whole string (a name, or an ARN). */
   readonly whole: RegExp;
-  /** For an ARN pattern: matches the secret-name part after `:secret:`, with and without the 6-char suffix. */
-  readonly nameParts: readonly RegExp[];
+  /** For an ARN pattern, what matches a plain name: for secrets, the name part after `:secret:`, with and without
+   * the 6-char suffix; for parameters, the part after `:parameter/`, with and without a leading `/`. */
+  readonly nameParts: Readonly<Record<ResourceKind, readonly RegExp[]>>;
 }
 
 interface Statement {
@@ -45,44 +54,66 @@ export function globToRegExp(glob: string, flags = ''): RegExp {
   return new RegExp(`^${source}$`, `s${flags}`);
 }
 
+const PARAMETER_ARN_PART = ':parameter/';
+
 function compileResource(pattern: string): ResourcePattern {
-  const nameParts: RegExp[] = [];
+  const secret: RegExp[] = [];
+  const parameter: RegExp[] = [];
   const parts = pattern.split(':');
   if (parts[0] === 'arn' && parts.length >= 7 && globToRegExp(parts[5] ?? '').test('secret')) {
     const name = parts.slice(6).join(':');
-    nameParts.push(globToRegExp(name));
-    if (name.endsWith('-??????')) nameParts.push(globToRegExp(name.slice(0, -7)));
+    secret.push(globToRegExp(name));
+    if (name.endsWith('-??????')) secret.push(globToRegExp(name.slice(0, -7)));
   }
-  return { whole: globToRegExp(pattern), nameParts };
+  const resource = parts.length >= 6 ? parts.slice(5).join(':') : '';
+  if (parts[0] === 'arn' && resource.startsWith('parameter/')) {
+    const name = resource.slice('parameter/'.length);
+    parameter.push(globToRegExp(name), globToRegExp(`/${name}`));
+  } else if (parts[0] === 'arn' && resource === '*') {
+    parameter.push(globToRegExp('*'));
+  }
+  return { whole: globToRegExp(pattern), nameParts: { secret, parameter } };
 }
 
-function resourceMatches(pattern: ResourcePattern, candidate: string): boolean {
-  if (pattern.whole.test(candidate)) return true;
-  if (candidate.startsWith('arn:')) {
-    // A name pattern (no `arn:`) against an ARN: compare with the ARN's name, with or without its suffix.
-    const at = candidate.indexOf(':secret:');
+/** A name pattern (no `arn:`) against an ARN: compared with the ARN's name part. */
+function arnNameMatches(pattern: ResourcePattern, arn: string, kind: ResourceKind): boolean {
+  if (kind === 'parameter') {
+    const at = arn.indexOf(PARAMETER_ARN_PART);
     if (at < 0) return false;
-    const name = candidate.slice(at + 8);
-    return pattern.whole.test(name) || pattern.whole.test(name.replace(ARN_SUFFIX, ''));
+    const name = arn.slice(at + PARAMETER_ARN_PART.length);
+    return pattern.whole.test(name) || pattern.whole.test(`/${name}`);
   }
-  return pattern.nameParts.some((part) => part.test(candidate));
+  const at = arn.indexOf(':secret:');
+  if (at < 0) return false;
+  const name = arn.slice(at + 8);
+  return pattern.whole.test(name) || pattern.whole.test(name.replace(ARN_SUFFIX, ''));
+}
+
+function resourceMatches(pattern: ResourcePattern, candidate: string, kind: ResourceKind): boolean {
+  if (pattern.whole.test(candidate)) return true;
+  if (candidate.startsWith('arn:')) return arnNameMatches(pattern, candidate, kind);
+  return pattern.nameParts[kind].some((part) => part.test(candidate));
 }
 
 function statementMatches(
   statement: Statement,
-  action: SecretAction,
+  action: PolicyAction,
   candidates: readonly string[],
 ): boolean {
+  const kind: ResourceKind = action.startsWith('ssm:') ? 'parameter' : 'secret';
   return (
     statement.actions.some((pattern) => pattern.test(action)) &&
-    statement.resources.some((pattern) => candidates.some((candidate) => resourceMatches(pattern, candidate)))
+    statement.resources.some((pattern) =>
+      candidates.some((candidate) => resourceMatches(pattern, candidate, kind)),
+    )
   );
 }
 
-/** Decide `action` on a secret known by `candidates` (the requested id; or the real ARN and name). */
+/** Decide `action` on a secret or parameter known by `candidates` (the requested id or name; or the real ARN and
+ * name). */
 export function evaluatePolicy(
   policy: PolicyDocument,
-  action: SecretAction,
+  action: PolicyAction,
   candidates: readonly string[],
 ): PolicyDecision {
   let allowed = false;
@@ -154,11 +185,11 @@ export function parsePolicy(raw: unknown, file: string, key: string): PolicyDocu
     }
     const actions = stringOrList(statement.Action, file, `${at}.Action`);
     for (const action of actions) {
-      if (!/^secretsmanager:[A-Za-z*?]+$/i.test(action) && action !== '*') {
+      if (!/^(secretsmanager|ssm):[A-Za-z*?]+$/i.test(action) && action !== '*') {
         throw new ConfigError(
           file,
           `${at}.Action`,
-          `unsupported action "${action}" (use secretsmanager:GetSecretValue or secretsmanager:BatchGetSecretValue)`,
+          `unsupported action "${action}" (use secretsmanager:GetSecretValue, secretsmanager:BatchGetSecretValue or ssm:GetParameter)`,
         );
       }
     }

@@ -4,7 +4,7 @@ import { agentKeys, latchkeyKeys } from '../config/keys.js';
 import { type ConfigOverride, loadConfig } from '../config/load.js';
 import type { SidecarConfig } from '../config/schema.js';
 import { Sidecar } from '../sidecar.js';
-import { awsReaders, checkCredentials } from '../upstream/aws.js';
+import { awsParameters, awsReaders, checkCredentials } from '../upstream/aws.js';
 import { SIDECAR_VERSION } from '../version.js';
 import { startTemplateRenderer } from './render.js';
 import { type CommandIO, type Options, parse, stringValue } from './usage.js';
@@ -13,7 +13,7 @@ export const SERVE_HELP = `Usage: latchkey serve [--config <file>] [options]
 
 Serve secrets over localhost HTTP, compatible with the AWS Secrets Manager Agent.
 Options override the configuration file; the Lambda extension's environment variables
-(PARAMETERS_SECRETS_EXTENSION_*, SECRETS_MANAGER_TTL) override the file too.
+(PARAMETERS_SECRETS_EXTENSION_*, SECRETS_MANAGER_TTL, SSM_PARAMETER_STORE_TTL) override the file too.
 
   -c, --config <file>               TOML configuration (agent keys and a [latchkey] table)
       --http-port <port>            port for every TCP address (default 2773; 0 = any free port)
@@ -25,13 +25,14 @@ Options override the configuration file; the Lambda extension's environment vari
       --cache-size <n>              entries, 1-1000 (default 1000)
       --max-conn <n>                open connections before 429, 1-1000 (default 800)
       --max-stale-seconds <n>       serve a cached value this long past its TTL while AWS fails (default 900)
+      --parameter-ttl-seconds <n>   Parameter Store answers kept, 0-3600 (default 300)
       --refresh-ahead <bool>        refresh hot secrets before they expire (default true)
       --log-level <level>           debug, info, warn, error or none (default info)
       --log-to-file <bool>          log to --log-file instead of stderr (default false)
       --log-file <path>             default logs/latchkey.log
       --path-prefix <prefix>        path form prefix (default /v1/)
       --region <region>             AWS region (default: the SDK's chain)
-      --endpoint <url>              Secrets Manager (and STS) endpoint, e.g. an emulator
+      --endpoint <url>              Secrets Manager (and STS and SSM) endpoint, e.g. an emulator
       --ssrf-headers <a,b>          token headers (default X-Aws-Parameters-Secrets-Token,X-Vault-Token)
       --ssrf-env-variables <a,b>    token variables (default AWS_TOKEN,AWS_SESSION_TOKEN,AWS_CONTAINER_AUTHORIZATION_TOKEN)
       --ignore-transient-errors <bool>  serve cached values while AWS fails transiently (default true)
@@ -94,7 +95,12 @@ export async function runServe(argv: readonly string[], io: CommandIO): Promise<
   const config = load();
   const credentialError = await checkCredentials(config);
   if (credentialError) throw credentialError;
-  const sidecar = await Sidecar.start({ config, env: io.env, readers: awsReaders });
+  const sidecar = await Sidecar.start({
+    config,
+    env: io.env,
+    readers: awsReaders,
+    parameters: awsParameters,
+  });
   const renderer =
     config.latchkey.render.length > 0 && sidecar.reader instanceof SecretsCache
       ? startTemplateRenderer(config.latchkey.render, sidecar.reader, sidecar.logger)

@@ -54,4 +54,14 @@ export function applyLambdaEnv(draft: ConfigDraft, env: NodeJS.ProcessEnv): void
   const timeout = read('SECRETS_MANAGER_TIMEOUT_MILLIS');
   if (timeout !== undefined)
     draft.upstreamTimeoutMs = asInt(timeout, at('SECRETS_MANAGER_TIMEOUT_MILLIS'), 0, 600_000);
+
+  // Parameter Store, for `/systemsmanager/parameters/get`: the same ranges as for secrets (0 keeps nothing).
+  const parameterTtl = read('SSM_PARAMETER_STORE_TTL');
+  if (parameterTtl !== undefined)
+    draft.latchkey.parameterTtlSeconds = asInt(parameterTtl, at('SSM_PARAMETER_STORE_TTL'), 0, 3600);
+
+  const parameterTimeout = read('SSM_PARAMETER_STORE_TIMEOUT_MILLIS');
+  if (parameterTimeout !== undefined) {
+    draft.parameterTimeoutMs = asInt(parameterTimeout, at('SSM_PARAMETER_STORE_TIMEOUT_MILLIS'), 0, 600_000);
+  }
 }

@@ -119,6 +119,9 @@ export const latchkeyKeys: Readonly<Record<string, Setter>> = {
   max_stale_seconds: (d, v, w) => {
     d.latchkey.maxStaleSeconds = asInt(v, w, 0, 7 * 86400);
   },
+  parameter_ttl_seconds: (d, v, w) => {
+    d.latchkey.parameterTtlSeconds = asInt(v, w, 0, 3600);
+  },
   refresh_ahead: (d, v, w) => {
     d.latchkey.refreshAhead = asBool(v, w);
   },

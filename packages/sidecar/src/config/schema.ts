@@ -44,6 +44,8 @@ export interface LatchkeyConfig {
   readonly allowNonLoopback: boolean;
   readonly endpoint: string | undefined;
   readonly maxStaleSeconds: number;
+  /** How long a Parameter Store answer is kept (`/systemsmanager/parameters/get`); 0: not kept. */
+  readonly parameterTtlSeconds: number;
   readonly refreshAhead: boolean;
   readonly createdDate: 'string' | 'number';
   readonly prefetch: readonly string[];
@@ -80,6 +82,8 @@ export interface SidecarConfig {
   readonly upstreamMaxSockets: number | undefined;
   /** From SECRETS_MANAGER_TIMEOUT_MILLIS: 0 means no timeout. */
   readonly upstreamTimeoutMs: number;
+  /** From SSM_PARAMETER_STORE_TIMEOUT_MILLIS: 0 means no timeout. */
+  readonly parameterTimeoutMs: number;
   readonly latchkey: LatchkeyConfig;
 }
 
@@ -111,6 +115,7 @@ export function defaultConfig(): SidecarConfig {
     cacheEnabled: true,
     upstreamMaxSockets: undefined,
     upstreamTimeoutMs: 0,
+    parameterTimeoutMs: 0,
     latchkey: {
       bind: ['127.0.0.1', '::1'],
       unixSocket: undefined,
@@ -118,6 +123,7 @@ export function defaultConfig(): SidecarConfig {
       allowNonLoopback: false,
       endpoint: undefined,
       maxStaleSeconds: 900,
+      parameterTtlSeconds: 300,
       refreshAhead: true,
       createdDate: 'string',
       prefetch: [],

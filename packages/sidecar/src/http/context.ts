@@ -3,6 +3,7 @@ import type { ClientRegistry } from '../auth/clients.js';
 import type { Logger } from '../logger.js';
 import type { SidecarMetrics } from '../metrics.js';
 import type { SecretBodyRenderer } from '../render/secret-body.js';
+import type { ParameterReader } from '../upstream/parameters.js';
 import type { SecretReaders } from '../upstream/readers.js';
 import type { ConnectionTracker } from './connections.js';
 
@@ -19,6 +20,7 @@ export interface HandlerContext {
   tokenHeaders: ReadonlySet<string>;
   clients: ClientRegistry;
   readers: SecretReaders;
+  parameters: ParameterReader;
   renderer: SecretBodyRenderer;
   metrics: SidecarMetrics;
   audit: AuditLog | undefined;

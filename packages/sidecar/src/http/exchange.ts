@@ -22,6 +22,8 @@ export class Exchange {
   route: RouteName = 'unknown';
   client: Client | undefined;
   secretId: string | readonly string[] | undefined;
+  /** The Parameter Store route's parameter name. */
+  parameter: string | undefined;
   versionStage: string | undefined;
   versionId: string | undefined;
   roleArn: string | undefined;
@@ -113,6 +115,7 @@ export class Exchange {
         route: this.route,
         method: this.req.method ?? '',
         secret_id: this.secretId,
+        parameter: this.parameter,
         version_stage: this.versionStage,
         version_id: this.versionId,
         role_arn: this.roleArn,

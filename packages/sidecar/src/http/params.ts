@@ -1,7 +1,8 @@
 /**
  * Query parameters, with the agent's rules: case-sensitive names, an unknown name is `400 unknown parameter:
  * <name>`, form-urlencoded values (`+` is a space), the last of a repeated parameter wins, and `refreshNow` takes
- * true/1/false/0 in any case. The batch route collects every `secretId`.
+ * true/1/false/0 in any case. The batch route collects every `secretId`. The Parameter Store route takes the Lambda
+ * extension's `name`, `version`, `label` and `withDecryption`.
  */
 
 /** A 400 with a plain-text body, as the agent answers parameter errors. */
@@ -20,7 +21,8 @@ export interface SecretQuery {
 const ROLE_ARN = /^arn:[\w-]+:iam::\d{12}:role\/[\w+=,.@/-]+$/;
 export const MAX_BATCH_IDS = 20;
 
-function parseRefreshNow(value: string): boolean {
+/** `refreshNow` and `withDecryption`: true, 1, false or 0, in any case. */
+function parseBoolean(value: string, name: string): boolean {
   switch (value.toLowerCase()) {
     case 'true':
     case '1':
@@ -29,7 +31,7 @@ function parseRefreshNow(value: string): boolean {
     case '0':
       return false;
     default:
-      throw new BadRequest('invalid refreshNow value');
+      throw new BadRequest(`invalid ${name} value`);
   }
 }
 
@@ -91,7 +93,7 @@ function onSecretPair(draft: SecretQueryDraft, name: string, value: string): voi
       draft.versionStage = value;
       break;
     case 'refreshNow':
-      draft.refreshNow = parseRefreshNow(value);
+      draft.refreshNow = parseBoolean(value, name);
       break;
     case 'roleArn':
       draft.roleArn = value;
@@ -149,6 +151,62 @@ export function parseBatchQuery(query: string): BatchQuery {
   if (secretIds.length > MAX_BATCH_IDS)
     throw new BadRequest(`too many secretId parameters (at most ${MAX_BATCH_IDS})`);
   return { secretIds, roleArn: checkRoleArn(roleArn) };
+}
+
+export interface ParameterQuery {
+  /** As asked, without a selector. */
+  readonly name: string;
+  readonly version: number | undefined;
+  readonly label: string | undefined;
+  readonly withDecryption: boolean;
+}
+
+/** A ParameterQuery being parsed. */
+interface ParameterQueryDraft {
+  name: string | undefined;
+  version: number | undefined;
+  label: string | undefined;
+  withDecryption: boolean;
+}
+
+/** Parameter versions are whole numbers from 1. */
+const PARAMETER_VERSION = /^[1-9][0-9]{0,14}$/;
+
+function onParameterPair(draft: ParameterQueryDraft, name: string, value: string): void {
+  switch (name) {
+    case 'name':
+      draft.name = value;
+      break;
+    case 'version':
+      if (!PARAMETER_VERSION.test(value)) throw new BadRequest('invalid version value');
+      draft.version = Number(value);
+      break;
+    case 'label':
+      draft.label = value;
+      break;
+    case 'withDecryption':
+      draft.withDecryption = parseBoolean(value, name);
+      break;
+    default:
+      throw new BadRequest(`unknown parameter: ${name}`);
+  }
+}
+
+/** `/systemsmanager/parameters/get?name=…[&version=…|&label=…][&withDecryption=true]`. */
+export function parseParameterQuery(query: string): ParameterQuery {
+  const draft: ParameterQueryDraft = {
+    name: undefined,
+    version: undefined,
+    label: undefined,
+    withDecryption: false,
+  };
+  forEachPair(query, onParameterPair, draft);
+  const { name, version, label, withDecryption } = draft;
+  if (name === undefined || name === '') throw new BadRequest('missing parameter name');
+  if (label === '') throw new BadRequest('invalid label value');
+  if (version !== undefined && label !== undefined)
+    throw new BadRequest('version and label cannot be used together');
+  return { name, version, label, withDecryption };
 }
 
 /** The id of the path form: the rest of the path after the prefix, percent-decoded (the agent does not decode;

@@ -11,11 +11,15 @@ import { Exchange } from './exchange.js';
 import { handleBatch } from './handlers/batch.js';
 import { handleGet } from './handlers/get.js';
 import { handleMetrics } from './handlers/metrics.js';
+import { handleParameter } from './handlers/parameter.js';
 import { handleReady } from './handlers/ready.js';
-import { BadRequest, parseBatchQuery, parseSecretQuery, pathFormId } from './params.js';
+import { BadRequest, parseBatchQuery, parseParameterQuery, parseSecretQuery, pathFormId } from './params.js';
 
 /** `X-Forwarded-For` as the agent; `Forwarded` and `X-Real-IP` too, since a proxy may set either. */
 const FORWARDING_HEADERS = new Set(['x-forwarded-for', 'forwarded', 'x-real-ip']);
+/** The Lambda extension's Parameter Store route; its clients call it with and without a trailing `/`. */
+const PARAMETERS_PATH = '/systemsmanager/parameters/get';
+const PARAMETERS_PATH_SLASH = `${PARAMETERS_PATH}/`;
 /** `/ping` may use two connections past the limit, as in the agent, so health checks pass under load. */
 const PING_EXTRA_CONNECTIONS = 2;
 
@@ -168,6 +172,9 @@ function dispatch(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeade
   } else if (isPath(url, pathEnd, '/secretsmanager/batch')) {
     exchange.route = 'batch';
     handleBatch(exchange, parseBatchQuery(query));
+  } else if (isPath(url, pathEnd, PARAMETERS_PATH) || isPath(url, pathEnd, PARAMETERS_PATH_SLASH)) {
+    exchange.route = 'parameter';
+    handleParameter(exchange, parseParameterQuery(query));
   } else if (pathStartsWith(url, pathEnd, prefix)) {
     exchange.route = 'path';
     handleGet(exchange, parseSecretQuery(query, pathFormId(url.slice(prefix.length, pathEnd))));

@@ -17,6 +17,11 @@ function createdDate(date: Date | undefined, format: CreatedDateFormat): string 
   return `${seconds}.${String(ms - seconds * 1000).padStart(3, '0')}`;
 }
 
+/** A binary secret as the agent sends it, in base64 (without copying its bytes). */
+export function base64(binary: Uint8Array): string {
+  return Buffer.from(binary.buffer, binary.byteOffset, binary.byteLength).toString('base64');
+}
+
 /** The body as an object (also used inside the batch response). Key order is the agent's. */
 export function secretBodyObject(value: SecretValue, format: CreatedDateFormat): Record<string, unknown> {
   const body: Record<string, unknown> = {
@@ -25,12 +30,7 @@ export function secretBodyObject(value: SecretValue, format: CreatedDateFormat):
     VersionId: value.versionId ?? null,
   };
   if (value.string !== undefined) body.SecretString = value.string;
-  if (value.binary !== undefined)
-    body.SecretBinary = Buffer.from(
-      value.binary.buffer,
-      value.binary.byteOffset,
-      value.binary.byteLength,
-    ).toString('base64');
+  if (value.binary !== undefined) body.SecretBinary = base64(value.binary);
   if (value.versionStages !== undefined) body.VersionStages = value.versionStages;
   body.CreatedDate = createdDate(value.createdDate, format);
   return body;

@@ -1,19 +1,26 @@
 /**
  * The production readers: the SDK's SecretsCache over an AwsSource, one per role (each role with its own client,
- * closed when its cache is evicted), configured from the agent's keys. Also the agent's start-up credential check.
+ * closed when its cache is evicted), configured from the agent's keys; the Parameter Store cache over an SSM client.
+ * Also the agent's start-up credential check.
  */
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
+import type { SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
 import { AwsSource, SecretsCache, type SecretsError } from '@latchkey/sdk';
 import type { SidecarConfig } from '../config/schema.js';
 import type { ReaderDependencies } from '../sidecar.js';
+import { type FetchParameter, ParameterCache } from './parameters.js';
 
 /** With PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED=false every read goes upstream (still coalesced). */
 function ttlMs(config: SidecarConfig): number {
   return config.cacheEnabled ? config.ttlSeconds * 1000 : 0;
 }
 
-export function awsClientConfig(config: SidecarConfig): SecretsManagerClientConfig {
+/** `timeoutMs`: per request, 0 for none (SECRETS_MANAGER_TIMEOUT_MILLIS, or SSM_PARAMETER_STORE_TIMEOUT_MILLIS). */
+export function awsClientConfig(
+  config: SidecarConfig,
+  timeoutMs = config.upstreamTimeoutMs,
+): SecretsManagerClientConfig {
   const clientConfig: SecretsManagerClientConfig = {};
   if (config.region !== undefined) clientConfig.region = config.region;
   if (config.latchkey.endpoint !== undefined) clientConfig.endpoint = config.latchkey.endpoint;
@@ -25,12 +32,12 @@ export function awsClientConfig(config: SidecarConfig): SecretsManagerClientConf
       return fromIni({ filepath, profile: 'default', ignoreCache: true })();
     };
   }
-  if (config.upstreamTimeoutMs > 0 || config.upstreamMaxSockets !== undefined) {
+  if (timeoutMs > 0 || config.upstreamMaxSockets !== undefined) {
     clientConfig.requestHandler = {
-      ...(config.upstreamTimeoutMs > 0
+      ...(timeoutMs > 0
         ? {
-            requestTimeout: config.upstreamTimeoutMs,
-            connectionTimeout: config.upstreamTimeoutMs,
+            requestTimeout: timeoutMs,
+            connectionTimeout: timeoutMs,
             // Without this the handler only logs a warning and keeps waiting.
             throwOnRequestTimeout: true,
           }
@@ -86,6 +93,49 @@ export function awsReaders(
       logger: deps.logger.child({ component: 'cache', ...(roleArn === undefined ? {} : { roleArn }) }),
     });
   };
+}
+
+/** The Parameter Store cache. The SSM client is loaded on the first parameter read: most sidecars never serve one,
+ * and the client is a large module. `endpoint` applies to SSM too (an emulator or LocalStack serves every service on
+ * one address); AWS_ENDPOINT_URL_SSM works as the AWS SDK reads it. */
+export function awsParameters(
+  config: SidecarConfig,
+  deps: ReaderDependencies,
+  clientOverrides: SecretsManagerClientConfig = {},
+): ParameterCache {
+  const clientConfig = {
+    ...awsClientConfig(config, config.parameterTimeoutMs),
+    ...clientOverrides,
+  } as SSMClientConfig;
+  let loaded: Promise<{ client: SSMClient; fetch: FetchParameter }> | undefined;
+  const load = async () => {
+    const { GetParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
+    const client = new SSMClient(clientConfig);
+    const fetch: FetchParameter = async ({ name, withDecryption }, signal) => {
+      const output = await client.send(
+        new GetParameterCommand({ Name: name, WithDecryption: withDecryption }),
+        {
+          abortSignal: signal,
+        },
+      );
+      if (output.Parameter === undefined) throw new Error('GetParameter answered without a Parameter');
+      return output.Parameter;
+    };
+    return { client, fetch };
+  };
+  return new ParameterCache({
+    fetch: async (request, signal) => {
+      loaded ??= load();
+      return (await loaded).fetch(request, signal);
+    },
+    ttlMs: config.cacheEnabled ? config.latchkey.parameterTtlSeconds * 1000 : 0,
+    maxEntries: config.cacheSize,
+    maxStaleMs: config.ignoreTransientErrors ? config.latchkey.maxStaleSeconds * 1000 : 0,
+    registry: deps.registry,
+    onClose: () => {
+      void loaded?.then(({ client }) => client.destroy());
+    },
+  });
 }
 
 /** The agent's `validate_credentials`: STS GetCallerIdentity at start-up. Returns the failure to report, if any;

@@ -6,13 +6,13 @@
  */
 import type { SecretValue } from '@latchkey/sdk';
 import type { Client } from '../../auth/clients.js';
-import { evaluatePolicy, type SecretAction } from '../../auth/policy.js';
+import { evaluatePolicy, type PolicyAction } from '../../auth/policy.js';
 import { classifyError } from '../../render/error-body.js';
 import { secretBodyObject } from '../../render/secret-body.js';
 import type { Exchange } from '../exchange.js';
 import type { BatchQuery } from '../params.js';
 
-const ACTIONS: readonly SecretAction[] = [
+const ACTIONS: readonly PolicyAction[] = [
   'secretsmanager:BatchGetSecretValue',
   'secretsmanager:GetSecretValue',
 ];
@@ -23,12 +23,12 @@ interface BatchError {
   readonly Message: string;
 }
 
-function denied(client: Client, candidates: readonly string[]): SecretAction | undefined {
+function denied(client: Client, candidates: readonly string[]): PolicyAction | undefined {
   if (client.allowAll) return undefined;
   return ACTIONS.find((action) => evaluatePolicy(client.policy, action, candidates) !== 'allow');
 }
 
-function deniedError(client: Client, secretId: string, action: SecretAction): BatchError {
+function deniedError(client: Client, secretId: string, action: PolicyAction): BatchError {
   return {
     SecretId: secretId,
     ErrorCode: 'AccessDeniedException',

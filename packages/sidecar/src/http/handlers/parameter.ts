@@ -1,0 +1,76 @@
+/**
+ * `GET /systemsmanager/parameters/get?name=…`, the Lambda extension's Parameter Store route: policy, then the
+ * parameter cache. A Secrets Manager reference without a selector (`/aws/reference/secretsmanager/<id>`) is read
+ * through the SecretsCache, like `/secretsmanager/get`, so a secret has one cache whichever route reads it; with a
+ * selector it goes to Parameter Store, which resolves the selector.
+ */
+import type { CacheLookup } from '@latchkey/sdk';
+import { evaluatePolicy, type PolicyAction } from '../../auth/policy.js';
+import { jsonError } from '../../render/error-body.js';
+import { parameterBody, secretReferenceParameter } from '../../render/parameter-body.js';
+import type { ParameterLookup } from '../../upstream/parameters.js';
+import type { Exchange } from '../exchange.js';
+import type { ParameterQuery } from '../params.js';
+
+const GET_PARAMETER = 'ssm:GetParameter';
+const GET_SECRET = 'secretsmanager:GetSecretValue';
+export const SECRET_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';
+/** What Parameter Store answers to a reference read without decryption. */
+const REFERENCE_NEEDS_DECRYPTION = 'WithDecryption flag must be True for retrieving a Secret Manager secret.';
+
+/** Whether the client may take `action` on the resource known by `candidates`; if not, the request is denied. */
+function permitted(
+  exchange: Exchange,
+  action: PolicyAction,
+  candidates: readonly string[],
+  resource: string,
+): boolean {
+  const client = exchange.client!;
+  if (client.allowAll || evaluatePolicy(client.policy, action, candidates) === 'allow') return true;
+  exchange.deny(action, resource);
+  return false;
+}
+
+export function handleParameter(exchange: Exchange, query: ParameterQuery): void {
+  const { name } = query;
+  exchange.parameter = name;
+  if (!permitted(exchange, GET_PARAMETER, [name], name)) return;
+  const secretId = name.startsWith(SECRET_REFERENCE_PREFIX)
+    ? name.slice(SECRET_REFERENCE_PREFIX.length)
+    : undefined;
+  if (secretId !== undefined) {
+    exchange.secretId = secretId;
+    if (!permitted(exchange, GET_SECRET, [secretId], secretId)) return;
+    if (!query.withDecryption) {
+      exchange.errorReply(jsonError(400, 'ValidationException', REFERENCE_NEEDS_DECRYPTION));
+      return;
+    }
+  }
+  exchange.decision = 'allow';
+  if (secretId !== undefined && query.version === undefined && query.label === undefined) {
+    exchange.ctx.readers.primary
+      .lookup(secretId)
+      .then((found) => answerReference(exchange, name, found))
+      .catch((error: unknown) => exchange.fail(error));
+    return;
+  }
+  const selector = query.version ?? query.label;
+  exchange.ctx.parameters
+    .lookup({
+      name: selector === undefined ? name : `${name}:${selector}`,
+      withDecryption: query.withDecryption,
+    })
+    .then((found) => answerParameter(exchange, name, found))
+    .catch((error: unknown) => exchange.fail(error));
+}
+
+function answerReference(exchange: Exchange, name: string, { value, status }: CacheLookup): void {
+  if (!permitted(exchange, GET_SECRET, [value.arn, value.name], value.arn)) return;
+  exchange.json(200, parameterBody(secretReferenceParameter(name, value)), status);
+}
+
+function answerParameter(exchange: Exchange, name: string, { parameter, status }: ParameterLookup): void {
+  const candidates = [parameter.ARN, parameter.Name].filter((known) => known !== undefined);
+  if (!permitted(exchange, GET_PARAMETER, candidates, parameter.ARN ?? name)) return;
+  exchange.json(200, parameterBody(parameter), status);
+}
