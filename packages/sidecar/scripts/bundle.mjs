@@ -47,7 +47,10 @@ await build({
   platform: 'node',
   format: 'esm',
   target: 'node20',
-  minify: false,
+  // Whitespace only: the bundle's text and what V8 keeps from parsing it are resident for the process's life (about
+  // 3 MB less for 0.6 MB less text, so the lazily loaded SSM client costs nothing). Names stay (the SDK's error
+  // classes name themselves after their class) and syntax stays as written.
+  minifyWhitespace: true,
   sourcemap: false,
   legalComments: 'none',
   logLevel: 'warning',

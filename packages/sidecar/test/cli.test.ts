@@ -11,6 +11,7 @@ import {
   PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
+import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from './support/http.js';
@@ -32,12 +33,16 @@ beforeAll(async () => {
     }),
   );
   await sm.send(new CreateSecretCommand({ Name: 'cli/plain', SecretString: 'plain-value' }));
+  const ssm = new SSMClient(emulator.clientConfig);
+  await ssm.send(new PutParameterCommand({ Name: '/cli/flag', Value: 'flag-value', Type: 'String' }));
+  ssm.destroy();
   awsEnv = {
     AWS_ACCESS_KEY_ID: emulator.clientConfig.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: emulator.clientConfig.credentials.secretAccessKey,
     AWS_REGION: emulator.region,
     AWS_ENDPOINT_URL_SECRETS_MANAGER: emulator.endpoint,
     AWS_ENDPOINT_URL_STS: emulator.endpoint,
+    AWS_ENDPOINT_URL_SSM: emulator.endpoint,
   };
 });
 afterAll(async () => {
@@ -100,6 +105,11 @@ describe.each([
         headers: { 'X-Aws-Parameters-Secrets-Token': 'serve-token' },
       });
       expect(JSON.parse(secret.body).SecretString).toBe('plain-value');
+      // The SSM client, loaded on this first parameter read (in the bundle too), at AWS_ENDPOINT_URL_SSM.
+      const parameter = await rawRequest(url as string, '/systemsmanager/parameters/get?name=%2Fcli%2Fflag', {
+        headers: { 'X-Aws-Parameters-Secrets-Token': 'serve-token' },
+      });
+      expect(JSON.parse(parameter.body).Parameter.Value).toBe('flag-value');
       writeFileSync(
         config,
         `http_port = 0\n[latchkey]\nbind = ["127.0.0.1"]\n[[latchkey.clients]]\nname = "late"\ntoken = "late-token"\npolicy = '{"Statement":{"Effect":"Allow","Action":"*","Resource":"cli/*"}}'\n`,
@@ -179,6 +189,12 @@ describe('dev and serve templates', () => {
         headers: { 'X-Aws-Parameters-Secrets-Token': token as string },
       });
       expect(JSON.parse(JSON.parse(response.body).SecretString)).toMatchObject({ username: 'app' });
+      const [, parameterCommand] = await dev.waitFor(/\n {2}(curl -H .*parameters\/get\?name=\S+)"\n/);
+      const [, parameterPath] = /http:\/\/[^/]+(\/\S+)/.exec(parameterCommand as string) ?? [];
+      const parameter = await rawRequest(url as string, parameterPath as string, {
+        headers: { 'X-Aws-Parameters-Secrets-Token': token as string },
+      });
+      expect(JSON.parse(parameter.body).Parameter).toMatchObject({ Name: '/demo/greeting', Type: 'String' });
       await expect
         .poll(async () => (await rawRequest(url as string, '/ready')).status, { timeout: 10_000 })
         .toBe(200);

@@ -1,6 +1,6 @@
 /**
- * `latchkey dev`: a local Secrets Manager (the emulator, loaded only for this command) seeded with demo secrets,
- * and the sidecar on it, with a fresh token. Prints the token and a curl line to try.
+ * `latchkey dev`: a local Secrets Manager and Parameter Store (the emulator, loaded only for this command) seeded
+ * with demo secrets and a parameter, and the sidecar on it, with a fresh token. Prints the token and curl lines to try.
  */
 import { randomBytes } from 'node:crypto';
 import { startSidecarOnEmulator } from '../on-emulator.js';
@@ -9,7 +9,8 @@ import { type CommandIO, parse, printedHelp, stringValue } from './usage.js';
 
 export const DEV_HELP = `Usage: latchkey dev [--port <port>] [--emulator-port <port>] [--token <token>]
 
-Start a local Secrets Manager emulator with demo secrets and the sidecar in front of it.
+Start a local Secrets Manager and Parameter Store emulator with demo secrets and a demo
+parameter, and the sidecar in front of it.
 
       --port <port>           sidecar port (default 2773)
       --emulator-port <port>  emulator port (default 4566; 0 = any free port)
@@ -31,6 +32,10 @@ export const DEMO_SECRETS = [
   { Name: 'demo/certificate', SecretBinary: Buffer.from('demo binary secret').toString('base64') },
 ];
 
+export const DEMO_PARAMETERS = [
+  { Name: '/demo/greeting', Type: 'String' as const, Value: 'hello from the Latchkey sidecar' },
+];
+
 export async function runDev(argv: readonly string[], io: CommandIO): Promise<number> {
   const parsed = parse(
     'dev',
@@ -50,6 +55,7 @@ export async function runDev(argv: readonly string[], io: CommandIO): Promise<nu
     host: '127.0.0.1',
     port: Number(stringValue(parsed, 'emulator-port') ?? 4566),
     seed: DEMO_SECRETS,
+    seedParameters: DEMO_PARAMETERS,
   });
   try {
     const sidecar = await startSidecarOnEmulator({
@@ -65,9 +71,11 @@ export async function runDev(argv: readonly string[], io: CommandIO): Promise<nu
         `Latchkey dev: emulator at ${emulator.endpoint}, sidecar at ${sidecar.url}`,
         `Token: ${token}`,
         `Demo secrets: ${DEMO_SECRETS.map((secret) => secret.Name).join(', ')}`,
+        `Demo parameter: ${DEMO_PARAMETERS.map((parameter) => parameter.Name).join(', ')}`,
         'Try:',
         `  curl -H "X-Aws-Parameters-Secrets-Token: ${token}" ${sidecar.url}/v1/demo/db`,
         `  curl -H "X-Aws-Parameters-Secrets-Token: ${token}" "${sidecar.url}/secretsmanager/get?secretId=demo/api-key"`,
+        `  curl -H "X-Aws-Parameters-Secrets-Token: ${token}" "${sidecar.url}/systemsmanager/parameters/get?name=%2Fdemo%2Fgreeting"`,
         `  curl ${sidecar.url}/metrics`,
         'Ctrl-C stops both.',
         '',
