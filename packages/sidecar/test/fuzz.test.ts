@@ -51,6 +51,11 @@ const PIECES = [
   'versionId',
   'refreshNow',
   'roleArn',
+  'name',
+  'version',
+  'label',
+  'withDecryption',
+  '/aws/reference/secretsmanager/',
   'ping',
   'metrics',
   'ready',
@@ -68,7 +73,16 @@ const RAW_BYTES = [0x00, 0x01, 0x0b, 0x7f, 0x80, 0xc3, 0xff, 0xfe];
 
 function randomRequest(random: () => number, token: string): Buffer {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)] as T;
-  let path = pick(['/', '/v1/', '/secretsmanager/get?', '/secretsmanager/batch?', '/ping', '']);
+  let path = pick([
+    '/',
+    '/v1/',
+    '/secretsmanager/get?',
+    '/secretsmanager/batch?',
+    '/systemsmanager/parameters/get?',
+    '/systemsmanager/parameters/get?name=',
+    '/ping',
+    '',
+  ]);
   const length = Math.floor(random() * 12);
   for (let i = 0; i < length; i++) path += pick(PIECES);
   const method = pick(['GET', 'GET', 'GET', 'POST', 'PUT', 'DELETE', 'HEAD', 'OPTIONS', 'BREW', 'G\u00c9T']);
@@ -135,6 +149,8 @@ describe('fuzz', () => {
     // The generator reaches every refusal the check order has.
     for (const status of [400, 403, 404, 405, 431])
       expect(statuses.get(status) ?? 0, `status ${status}`).toBeGreaterThan(0);
+    // And malformed parameter names reach Parameter Store (the emulator), whose refusals stay 4xx too.
+    expect(stack.emulator.calls('GetParameter')).toBeGreaterThan(0);
     expect((await rawRequest(stack.url, '/ping')).body).toBe('healthy');
     const known = await rawRequest(stack.url, `/v1/${stack.name('fuzz/known')}`, {
       headers: { 'X-Aws-Parameters-Secrets-Token': stack.token },
