@@ -124,6 +124,15 @@ describe('the Parameter Store route', () => {
     expect(fake!.parameters.calls).toBe(0);
   });
 
+  it('passes the reference prefix without an id to Parameter Store', async () => {
+    await start();
+    const response = await get(`${ROUTE}?name=/aws/reference/secretsmanager/&withDecryption=true`);
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.body).__type).toBe('ParameterNotFound');
+    expect(fake!.parameters.calls).toBe(1);
+    expect(fake!.reader.calls).toEqual([]);
+  });
+
   it('refuses a reference read without decryption, as Parameter Store does', async () => {
     await start();
     const response = await get(`${ROUTE}?name=/aws/reference/secretsmanager/db/main`);

@@ -14,7 +14,7 @@ import type { ParameterQuery } from '../params.js';
 
 const GET_PARAMETER = 'ssm:GetParameter';
 const GET_SECRET = 'secretsmanager:GetSecretValue';
-export const SECRET_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';
+const SECRET_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';
 /** What Parameter Store answers to a reference read without decryption. */
 const REFERENCE_NEEDS_DECRYPTION = 'WithDecryption flag must be True for retrieving a Secret Manager secret.';
 
@@ -35,9 +35,11 @@ export function handleParameter(exchange: Exchange, query: ParameterQuery): void
   const { name } = query;
   exchange.parameter = name;
   if (!permitted(exchange, GET_PARAMETER, [name], name)) return;
-  const secretId = name.startsWith(SECRET_REFERENCE_PREFIX)
-    ? name.slice(SECRET_REFERENCE_PREFIX.length)
-    : undefined;
+  // Without an id after the prefix it is no reference: Parameter Store answers that name as it sees fit.
+  const secretId =
+    name.startsWith(SECRET_REFERENCE_PREFIX) && name.length > SECRET_REFERENCE_PREFIX.length
+      ? name.slice(SECRET_REFERENCE_PREFIX.length)
+      : undefined;
   if (secretId !== undefined) {
     exchange.secretId = secretId;
     if (!permitted(exchange, GET_SECRET, [secretId], secretId)) return;
