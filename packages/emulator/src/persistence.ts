@@ -6,9 +6,10 @@ import type { Secret } from './secretsmanager/model.js';
 import { PARAMETER_TYPES, type Parameter } from './ssm/model.js';
 
 /**
- * The data file: the secrets and parameters of one emulator as JSON. Writes are atomic (a temporary file in the same directory,
- * fsync, rename, fsync of the directory), so a crash leaves either the old state or the new one. Concurrent save
- * requests coalesce: at most one write runs, and one more follows it when something changed meanwhile.
+ * The data file: the secrets and parameters of one emulator as JSON. Writes are atomic (a temporary file in the same
+ * directory, fsync, rename, fsync of the directory), so a crash leaves either the old state or the new one.
+ * Concurrent save requests coalesce: at most one write runs, and one more follows it when something changed
+ * meanwhile.
  */
 
 const FORMAT = 'latchkey-emulator';
