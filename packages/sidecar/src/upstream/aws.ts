@@ -107,33 +107,27 @@ export function awsParameters(
     ...awsClientConfig(config, config.parameterTimeoutMs),
     ...clientOverrides,
   } as SSMClientConfig;
-  let loaded: Promise<{ client: SSMClient; fetch: FetchParameter }> | undefined;
-  const load = async () => {
-    const { GetParameterCommand, SSMClient } = await import('@aws-sdk/client-ssm');
-    const client = new SSMClient(clientConfig);
-    const fetch: FetchParameter = async ({ name, withDecryption }, signal) => {
-      const output = await client.send(
-        new GetParameterCommand({ Name: name, WithDecryption: withDecryption }),
-        {
-          abortSignal: signal,
-        },
-      );
-      if (output.Parameter === undefined) throw new Error('GetParameter answered without a Parameter');
-      return output.Parameter;
-    };
-    return { client, fetch };
+  let loaded: Promise<{ ssm: typeof import('@aws-sdk/client-ssm'); client: SSMClient }> | undefined;
+  const fetch: FetchParameter = async ({ name, withDecryption }, signal) => {
+    loaded ??= import('@aws-sdk/client-ssm').then((ssm) => ({
+      ssm,
+      client: new ssm.SSMClient(clientConfig),
+    }));
+    const { ssm, client } = await loaded;
+    const command = new ssm.GetParameterCommand({ Name: name, WithDecryption: withDecryption });
+    const output = await client.send(command, { abortSignal: signal });
+    if (output.Parameter === undefined) throw new Error('GetParameter answered without a Parameter');
+    return output.Parameter;
   };
   return new ParameterCache({
-    fetch: async (request, signal) => {
-      loaded ??= load();
-      return (await loaded).fetch(request, signal);
-    },
+    fetch,
     ttlMs: config.cacheEnabled ? config.latchkey.parameterTtlSeconds * 1000 : 0,
     maxEntries: config.cacheSize,
     maxStaleMs: config.ignoreTransientErrors ? config.latchkey.maxStaleSeconds * 1000 : 0,
     registry: deps.registry,
     onClose: () => {
-      void loaded?.then(({ client }) => client.destroy());
+      // A client that never loaded has nothing to destroy (and its failure was reported to the read that loaded it).
+      loaded?.then(({ client }) => client.destroy()).catch(() => undefined);
     },
   });
 }
