@@ -2,7 +2,7 @@
  * version or stops holding it (so an old secret does not stay in memory until newer bodies push it out). */
 import { type ChangeEvent, ManualClock, SecretsCache, type SecretValue } from '@latchkey/sdk';
 import { describe, expect, it } from 'vitest';
-import { SecretBodyRenderer } from '../src/render/secret-body.js';
+import { SecretBodyRenderer } from '../src/http/bodies/secret-body.js';
 import { SecretReaders } from '../src/upstream/readers.js';
 import { FakeReader, secretValue } from './support/fake-reader.js';
 

@@ -1,5 +1,6 @@
 /** `latchkey audit`: checks every stored secret's metadata (never its value) and reports what needs attention. */
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { awsClientConfig } from '../upstream/aws.js';
 import {
   buildReport,
   collectSecretFacts,
@@ -7,8 +8,7 @@ import {
   formatTable,
   SEVERITIES,
   type Severity,
-} from '../secrets-audit/index.js';
-import { awsClientConfig } from '../upstream/aws.js';
+} from './account-audit/index.js';
 import { loadReaderConfig, READER_HELP, READER_OPTIONS } from './reader.js';
 import { type CommandIO, parse, printedHelp, stringValue, UsageError } from './usage.js';
 

@@ -2,9 +2,9 @@ import type { AuditLog } from '../audit/audit-log.js';
 import type { ClientRegistry } from '../auth/clients.js';
 import type { Logger } from '../logger.js';
 import type { SidecarMetrics } from '../metrics.js';
-import type { SecretBodyRenderer } from '../render/secret-body.js';
 import type { ParameterReader } from '../upstream/parameters.js';
 import type { SecretReaders } from '../upstream/readers.js';
+import type { SecretBodyRenderer } from './bodies/secret-body.js';
 import type { ConnectionTracker } from './connections.js';
 
 export interface Readiness {

@@ -7,7 +7,7 @@ import { type AuditRecord, auditTime } from '../audit/audit-line.js';
 import type { Client } from '../auth/clients.js';
 import { DEBUG_LEVEL } from '../logger.js';
 import type { RouteName } from '../metrics.js';
-import { type ErrorReply, errorReply, jsonError } from '../render/error-body.js';
+import { type ErrorReply, errorReply, jsonError } from './bodies/error-body.js';
 import type { HandlerContext } from './context.js';
 
 const TEXT = 'text/plain; charset=utf-8';

@@ -7,8 +7,8 @@
 import type { SecretValue } from '@latchkey/sdk';
 import type { Client } from '../../auth/clients.js';
 import { evaluatePolicy, type PolicyAction } from '../../auth/policy.js';
-import { classifyError } from '../../render/error-body.js';
-import { secretBodyObject } from '../../render/secret-body.js';
+import { classifyError } from '../bodies/error-body.js';
+import { secretBodyObject } from '../bodies/secret-body.js';
 import type { Exchange } from '../exchange.js';
 import type { BatchQuery } from '../params.js';
 

@@ -6,9 +6,9 @@
  */
 import type { CacheLookup } from '@latchkey/sdk';
 import { evaluatePolicy, type PolicyAction } from '../../auth/policy.js';
-import { jsonError } from '../../render/error-body.js';
-import { parameterBody, secretReferenceParameter } from '../../render/parameter-body.js';
 import type { ParameterLookup } from '../../upstream/parameters.js';
+import { jsonError } from '../bodies/error-body.js';
+import { parameterBody, secretReferenceParameter } from '../bodies/parameter-body.js';
 import type { Exchange } from '../exchange.js';
 import type { ParameterQuery } from '../params.js';
 

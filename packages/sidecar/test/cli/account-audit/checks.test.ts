@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { auditSecret } from '../../src/secrets-audit/checks.js';
-import { buildReport, failsAt, formatTable } from '../../src/secrets-audit/report.js';
-import type { SecretFacts } from '../../src/secrets-audit/types.js';
+import { auditSecret } from '../../../src/cli/account-audit/checks.js';
+import { buildReport, failsAt, formatTable } from '../../../src/cli/account-audit/report.js';
+import type { SecretFacts } from '../../../src/cli/account-audit/types.js';
 
 const now = new Date('2026-11-28T12:00:00Z');
 const daysAgo = (days: number) => new Date(now.getTime() - days * 86_400_000);

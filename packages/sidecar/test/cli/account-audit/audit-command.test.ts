@@ -9,8 +9,8 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { main } from '../../src/cli/main.js';
-import type { AuditReport } from '../../src/secrets-audit/index.js';
+import type { AuditReport } from '../../../src/cli/account-audit/index.js';
+import { main } from '../../../src/cli/main.js';
 
 const DAY_MS = 86_400_000;
 const SECRET_VALUE = 'audit-never-reads-this-value';
