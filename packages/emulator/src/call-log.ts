@@ -1,4 +1,5 @@
-/** Per-operation call counters and a bounded log of recent requests, for tests to assert on. */
+/** Per-operation call counters (all calls, and those refused by a rate quota) and a bounded log of recent requests,
+ * for tests to assert on. */
 
 export interface RequestLogEntry {
   time: Date;
@@ -19,6 +20,7 @@ export interface RequestLogEntry {
 
 export class CallLog {
   private readonly counts = new Map<string, number>();
+  private readonly throttles = new Map<string, number>();
   private readonly log: RequestLogEntry[] = [];
   /** Where the oldest entry sits once the log is full. */
   private oldest = 0;
@@ -29,11 +31,21 @@ export class CallLog {
     this.counts.set(operation, (this.counts.get(operation) ?? 0) + 1);
   }
 
+  /** A call refused by a rate quota (it is counted by `count` too). */
+  countThrottled(operation: string): void {
+    this.throttles.set(operation, (this.throttles.get(operation) ?? 0) + 1);
+  }
+
   calls(): Record<string, number>;
   calls(operation: string): number;
   calls(operation?: string): number | Record<string, number> {
-    if (operation !== undefined) return this.counts.get(operation) ?? 0;
-    return Object.fromEntries(this.counts);
+    return tally(this.counts, operation);
+  }
+
+  throttled(): Record<string, number>;
+  throttled(operation: string): number;
+  throttled(operation?: string): number | Record<string, number> {
+    return tally(this.throttles, operation);
   }
 
   record(entry: RequestLogEntry): void {
@@ -51,7 +63,12 @@ export class CallLog {
 
   reset(): void {
     this.counts.clear();
+    this.throttles.clear();
     this.log.length = 0;
     this.oldest = 0;
   }
+}
+
+function tally(counts: Map<string, number>, operation: string | undefined): number | Record<string, number> {
+  return operation === undefined ? Object.fromEntries(counts) : (counts.get(operation) ?? 0);
 }

@@ -17,6 +17,9 @@ Options:
                       /latchkey/demo/greeting, and print how to read them
   --region <region>   region of the emulated account (default us-east-1)
   --account-id <id>   twelve-digit account id (default 000000000000)
+  --quota-scale <f>   enforce Secrets Manager's request-rate quotas (GetSecretValue 10,000/s, ...) times f,
+                      answering the excess with ThrottlingException: 1 for AWS's defaults, 0.01 to let 100
+                      clients stand for 10,000 (default: no quotas)
   -h, --help          show this help
 `;
 
@@ -45,6 +48,7 @@ export function parseCommandLine(argv: string[]): CliOptions | undefined {
         demo: { type: 'boolean' },
         region: { type: 'string' },
         'account-id': { type: 'string' },
+        'quota-scale': { type: 'string' },
         help: { type: 'boolean', short: 'h' },
       },
     });
@@ -60,6 +64,10 @@ export function parseCommandLine(argv: string[]): CliOptions | undefined {
   if (!Number.isInteger(port) || port < 0 || port > 65535) {
     throw new UsageError(`Option '--port' must be a port number from 0 to 65535; got '${values.port}'.`);
   }
+  const quotaScale = values['quota-scale'] === undefined ? undefined : Number(values['quota-scale']);
+  if (quotaScale !== undefined && !(quotaScale > 0 && Number.isFinite(quotaScale))) {
+    throw new UsageError(`Option '--quota-scale' must be a positive number; got '${values['quota-scale']}'.`);
+  }
   return {
     port,
     host: values.host ?? '127.0.0.1',
@@ -68,6 +76,7 @@ export function parseCommandLine(argv: string[]): CliOptions | undefined {
     demo: values.demo ?? false,
     region: values.region,
     accountId: values['account-id'],
+    quotaScale,
   };
 }
 

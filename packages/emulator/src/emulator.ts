@@ -4,6 +4,7 @@ import { CallLog, type RequestLogEntry } from './call-log.js';
 import { DataFileError } from './errors.js';
 import { FaultInjector } from './faults.js';
 import { DataFileWriter, loadDataFile } from './persistence.js';
+import { RequestQuotas } from './quotas.js';
 import { type RotationHandler, type RotationOutcome, RotationRunner } from './rotation/runner.js';
 import type { SecretsManagerContext } from './secretsmanager/context.js';
 import { AWSCURRENT, AWSPENDING, findVersion } from './secretsmanager/model.js';
@@ -44,6 +45,12 @@ export interface EmulatorOptions {
   requestLogLimit?: number;
   /** A rotation step that takes longer fails. Default 5 minutes. */
   rotationStepTimeoutMs?: number;
+  /**
+   * Enforces Secrets Manager's request-rate quotas (GetSecretValue 10,000/s, DescribeSecret 40,000/s, ...) times
+   * this factor, answering the excess with 400 ThrottlingException "Rate exceeded" as AWS does: 1 for AWS's
+   * defaults, 0.01 to let 100 clients stand for 10,000. Timed by `now`. Default: no quotas.
+   */
+  quotaScale?: number;
 }
 
 /** Pass to `new SecretsManagerClient(emu.clientConfig)`, `new SSMClient(...)` or `new STSClient(...)`. */
@@ -108,6 +115,13 @@ export class Emulator {
     return operation === undefined ? this.callLog.calls() : this.callLog.calls(operation);
   }
 
+  /** Calls refused by a rate quota (`quotaScale`), of one operation or of each; also counted by calls(). */
+  throttled(): Record<string, number>;
+  throttled(operation: string): number;
+  throttled(operation?: string): number | Record<string, number> {
+    return operation === undefined ? this.callLog.throttled() : this.callLog.throttled(operation);
+  }
+
   /** Resets the counters and the request log. */
   resetCalls(): void {
     this.callLog.reset();
@@ -135,6 +149,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
   if (!/^[a-z]{2}(-[a-z]+)+-\d$/.test(region))
     throw new TypeError(`region ${region} is not an AWS region name.`);
   const now = options.now ?? Date.now;
+  const quotas = options.quotaScale === undefined ? undefined : new RequestQuotas(options.quotaScale, now);
   const account = { partition: 'aws', region, accountId };
   const store = new SecretStore(account, now);
   const parameters = new ParameterStore(account);
@@ -204,6 +219,7 @@ export async function startEmulator(options: EmulatorOptions = {}): Promise<Emul
     ssm,
     sts,
     faults,
+    quotas,
     callLog,
     revision,
     persist,

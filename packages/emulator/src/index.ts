@@ -9,6 +9,12 @@ export {
 export { DataFileError } from './errors.js';
 export type { ActiveFault, FaultKind, FaultSpec } from './faults.js';
 export { FAULT_KINDS, FaultSpecError } from './faults.js';
+export {
+  type RateQuota,
+  RequestQuotas,
+  SECRETS_MANAGER_RATE_QUOTAS,
+  TokenBucket,
+} from './quotas.js';
 export type { RotationEvent, RotationHandler, RotationOutcome, RotationStep } from './rotation/runner.js';
 export type { SeedParameter, SeedSecret } from './seed.js';
 export { readSeedFile } from './seed.js';

@@ -15,6 +15,7 @@ let dir: string;
 
 beforeAll(async () => {
   dir = await mkdtemp(join(tmpdir(), 'latchkey-cli-'));
+  await writeFile(join(dir, 'quota-seed.json'), JSON.stringify({ 'cli/quota': 'q' }));
 });
 afterAll(() => rm(dir, { recursive: true, force: true }));
 afterEach(() => {
@@ -103,6 +104,20 @@ describe('latchkey-emulator CLI', () => {
     const run = start(['--port', '0', '--data', dataFile]);
     expect(await run.exited).toBe(1);
     expect(run.output().stderr).toContain(dataFile);
+  });
+
+  it('--quota-scale throttles beyond the scaled quota; a bad factor is named and exits 2', async () => {
+    const run = start(['--port', '0', '--quota-scale', '0.0001', '--seed', join(dir, 'quota-seed.json')]);
+    const endpoint = await run.endpoint;
+    const get = () => client(endpoint).send(new GetSecretValueCommand({ SecretId: 'cli/quota' }));
+    // 10,000/s × 0.0001 = 1 per second: of ten calls sent at once, most are refused.
+    const outcomes = await Promise.allSettled(Array.from({ length: 10 }, get));
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(refused.length).toBeGreaterThanOrEqual(5);
+    for (const outcome of refused) expect(outcome.reason.name).toBe('ThrottlingException');
+    const bad = start(['--quota-scale', '-1']);
+    expect(await bad.exited).toBe(2);
+    expect(bad.output().stderr).toContain("'--quota-scale'");
   });
 
   it('a bad flag is named, points to --help, and exits 2; --help prints usage', async () => {

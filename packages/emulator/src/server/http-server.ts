@@ -4,6 +4,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { CallLog, RequestLogEntry } from '../call-log.js';
 import { AwsError } from '../errors.js';
 import type { FaultDecision, FaultInjector } from '../faults.js';
+import type { RequestQuotas } from '../quotas.js';
 import type { SecretsManagerContext } from '../secretsmanager/context.js';
 import { type Input, parseJsonBody } from '../secretsmanager/input.js';
 import { secretsManagerOperations, unsupportedOperations } from '../secretsmanager/operations.js';
@@ -19,6 +20,8 @@ export interface ServerDependencies {
   ssm: SsmContext;
   sts: StsService;
   faults: FaultInjector;
+  /** Request-rate quotas; absent, nothing is throttled. */
+  quotas: RequestQuotas | undefined;
   callLog: CallLog;
   /** Changes whenever any store changes: a request that changed it must be persisted before it is answered. */
   revision(): number;
@@ -60,7 +63,7 @@ interface JsonService {
 }
 
 export function createEmulatorServer(deps: ServerDependencies): Server {
-  const { secretsManager, ssm, sts, faults, callLog, revision } = deps;
+  const { secretsManager, ssm, sts, faults, quotas, callLog, revision } = deps;
 
   const jsonServices: JsonService[] = [
     {
@@ -97,7 +100,9 @@ export function createEmulatorServer(deps: ServerDependencies): Server {
     const requestId = randomUUID();
     const credentials = requestCredentials(req);
     callLog.count(call.operation);
-    const decision = faults.decide(call.operation);
+    const throttled = quotas !== undefined && !quotas.admit(call.operation);
+    if (throttled) callLog.countThrottled(call.operation);
+    const decision: FaultDecision = throttled ? { latencyMs: 0 } : faults.decide(call.operation);
     if (decision.latencyMs > 0) await sleep(decision.latencyMs);
     const entry = {
       time: new Date(),
@@ -114,6 +119,7 @@ export function createEmulatorServer(deps: ServerDependencies): Server {
     }
     let principalArn: string | undefined;
     try {
+      if (throttled) throw new AwsError('ThrottlingException', 'Rate exceeded');
       const injected = faultError(decision);
       if (injected) throw injected;
       const caller = sts.identify(credentials.accessKeyId, credentials.sessionToken);
