@@ -11,6 +11,7 @@ import {
   UpstreamUnavailableError,
 } from '@latchkey/sdk';
 import { describe, expect, it, vi } from 'vitest';
+import { seededRandom } from './support/random.js';
 import { StubSource, settle } from './support/stub-source.js';
 
 const MINUTE = 60_000;
@@ -426,6 +427,70 @@ describe('SecretsCache: errors, stale values and backoff', () => {
     cache.on('error', (event) => errors.push(event.error));
     await cache.refresh('db').catch(() => {});
     expect(errors).toHaveLength(1);
+  });
+});
+
+describe('SecretsCache: recovery after an outage', () => {
+  it('after a 10-minute outage every key is read again within 5 s, spread out rather than all at once', async () => {
+    const { source, clock, cache } = setup({ refreshAhead: 0, maxStale: '1h', random: seededRandom(3) });
+    const names = Array.from({ length: 50 }, (_, i) => `s${i}`);
+    for (const name of names) {
+      source.put(name, name);
+      await cache.get(name);
+    }
+    source.fail(undefined, unavailable);
+    for (let second = 0; second < 600; second++) {
+      clock.advance(1_000);
+      for (const name of names) await cache.get(name);
+      await settle();
+    }
+    const duringOutage = source.calls.DescribeSecret + source.calls.GetSecretValue;
+    source.clearFailures();
+    const recoveredAt = clock.now();
+    const retriedAt = new Map<string, number>();
+    cache.on('refresh', (event) => {
+      if (!retriedAt.has(event.secretId)) retriedAt.set(event.secretId, clock.now() - recoveredAt);
+    });
+    for (let elapsed = 0; elapsed < 5_000; elapsed += 100) {
+      clock.advance(100);
+      for (const name of names) await cache.get(name);
+      await settle();
+    }
+    expect(retriedAt.size).toBe(names.length);
+    const delays = [...retriedAt.values()];
+    expect(Math.max(...delays)).toBeLessThanOrEqual(5_000);
+    // Not one burst: the keys retried over more than a second, never more than a fifth of them in one 100 ms step.
+    expect(Math.max(...delays) - Math.min(...delays)).toBeGreaterThan(1_000);
+    const perStep = new Map<number, number>();
+    for (const delay of delays) perStep.set(delay, (perStep.get(delay) ?? 0) + 1);
+    expect(Math.max(...perStep.values())).toBeLessThanOrEqual(names.length / 5);
+    for (const name of names) expect((await cache.get(name)).stale).toBe(false);
+    // The probing that noticed the recovery stayed light: about one call per probe interval, plus the backoff retries.
+    expect(duringOutage).toBeLessThan(600 + names.length * 12);
+  });
+
+  it('a watched key in backoff picks up the recovery without any read', async () => {
+    const { source, clock, cache } = setup({ refreshAhead: 0, maxStale: '1h' });
+    source.put('watched', 'one');
+    source.put('read', 'one');
+    const seen: string[] = [];
+    cache.onChange('watched', (value) => seen.push(value.string ?? ''));
+    await cache.get('read');
+    await settle();
+    source.fail(undefined, unavailable);
+    for (let second = 0; second < 600; second++) {
+      clock.advance(1_000);
+      await cache.get('read');
+      await settle();
+    }
+    source.clearFailures();
+    source.put('watched', 'two');
+    for (let elapsed = 0; elapsed < 5_000; elapsed += 100) {
+      clock.advance(100);
+      await cache.get('read');
+      await settle();
+    }
+    expect(seen).toEqual(['two']);
   });
 });
 

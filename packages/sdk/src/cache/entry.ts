@@ -1,6 +1,7 @@
 import type { SecretsError } from '../errors.js';
 import type { CachedSecret, CacheLookup, SecretValue } from '../types/secret.js';
 import type { SecretRequest } from '../types/source.js';
+import type { FailureState } from './policy.js';
 
 /** Bytes charged to every entry on top of its value, for the bookkeeping around it (`maxBytes`). */
 const ENTRY_OVERHEAD_BYTES = 256;
@@ -9,7 +10,7 @@ const ENTRY_OVERHEAD_BYTES = 256;
  * The state of one cache key (secret id + versionId + versionStage). Results handed to callers are built once per
  * version and reused, so a warm hit allocates nothing and returns the same value object every time.
  */
-export class CacheEntry {
+export class CacheEntry implements FailureState {
   readonly key: string;
   /** The upstream request for this key (no signal: one fetch serves every waiting caller). */
   readonly request: SecretRequest;
@@ -46,8 +47,10 @@ export class CacheEntry {
   /** The last upstream error, until a success clears it. */
   error: SecretsError | undefined;
   failures = 0;
-  /** No upstream call for this key before this time (backoff; for a permanent error, the negative-cache time). */
+  /** No upstream call for this key before this time (backoff; for a permanent error, the negative-cache time),
+   * unless the upstream's recovery or a probe allows one (see policy.ts). */
   retryAt = 0;
+  recoveryDelay = 0;
 
   constructor(key: string, request: SecretRequest) {
     this.key = key;

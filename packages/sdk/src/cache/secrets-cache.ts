@@ -15,11 +15,11 @@ import { AwsSource } from '../sources/aws/aws-source.js';
 import type { CachedSecret, CacheLookup, GetOptions, SecretValue } from '../types/secret.js';
 import type { BatchItem, SecretDescription, SecretRequest, SecretSource } from '../types/source.js';
 import { untilAborted } from './abort.js';
-import { backoffDelay } from './backoff.js';
 import { CacheEntry } from './entry.js';
 import type { ChangeListener, EntryRef, SecretsCacheEvents } from './events.js';
 import { type CacheMetrics, noMetrics, PromCacheMetrics, type UpstreamOperation } from './metrics.js';
 import { type CacheConfig, resolveCacheConfig, type SecretsCacheOptions } from './options.js';
+import { UpstreamHealth } from './policy.js';
 import { checkVersion, type VersionCheck } from './versions.js';
 
 /** Which version of a secret a call means. Both are part of the cache key. */
@@ -67,6 +67,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   readonly #metrics: CacheMetrics;
   readonly #entries: LRUCache<string, CacheEntry>;
   readonly #watches = new Map<string, Watch>();
+  readonly #health: UpstreamHealth;
   #closed = false;
   /** True while #reindex takes an entry out and puts it back: that entry never left. */
   #reindexing = false;
@@ -81,6 +82,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     this.#canDescribe = this.#source.describeSecret !== undefined;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
+    this.#health = new UpstreamHealth(this.#random);
     this.#logger = options.logger ?? silentLogger;
     const { maxEntries, maxBytes } = this.#config;
     // After the removal, not during it: a listener that throws cannot leave the LRU half updated.
@@ -365,7 +367,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
         this.#refreshInBackground(entry, now);
         return Promise.resolve(entry.stale);
       }
-      if (now < entry.retryAt) return Promise.reject(entry.error);
+      if (!this.#health.mayCall(entry, now)) return Promise.reject(entry.error);
     }
     return this.#revalidate(entry, false);
   }
@@ -388,8 +390,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   }
 
   #refreshInBackground(entry: CacheEntry, now: number): void {
-    if (entry.inflight !== undefined || this.#closed || (entry.error !== undefined && now < entry.retryAt))
-      return;
+    if (entry.inflight !== undefined || this.#closed || !this.#health.mayCall(entry, now)) return;
     this.#revalidate(entry, false).catch(ignore);
   }
 
@@ -484,9 +485,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   #fail(entry: CacheEntry, caught: unknown): CacheLookup {
     const error = asSecretsError(caught, entry.request.secretId);
     const now = this.#clock.now();
-    entry.error = error;
-    entry.failures += 1;
-    entry.retryAt = now + backoffDelay(this.#config.backoff, entry.failures, this.#random);
+    this.#health.failed(entry, error, this.#config.backoff, now);
     if (!error.transient) {
       this.#evicted(entry);
       entry.clearValue();
@@ -535,6 +534,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     entry.error = undefined;
     entry.failures = 0;
     entry.retryAt = 0;
+    if (this.#health.answered(this.#clock.now())) this.#rescheduleFailedWatches();
     if (entry.pinned) {
       entry.checkAt = Number.POSITIVE_INFINITY;
       entry.expiresAt = Number.POSITIVE_INFINITY;
@@ -586,15 +586,30 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     const entry = this.#entries.peek(key);
     const now = this.#clock.now();
     const dueAt =
-      entry === undefined ? now : entry.error !== undefined ? Math.max(entry.retryAt, now) : entry.checkAt;
+      entry === undefined
+        ? now
+        : entry.error !== undefined
+          ? Math.max(this.#health.nextCallAt(entry), now)
+          : entry.checkAt;
     if (!Number.isFinite(dueAt)) return;
     // Never poll faster than forced refreshes may go (a TTL of 0 would otherwise spin).
     const delay = Math.max(dueAt - now, this.#config.minRefreshIntervalMs);
     watch.timer = this.#clock.schedule(() => {
       watch.timer = undefined;
       if (this.#watches.get(key) !== watch) return;
-      this.#revalidate(this.#entryFor(key, watch.request), false).catch(ignore);
+      const current = this.#entryFor(key, watch.request);
+      if (current.inflight !== undefined) return; // its completion arms the timer again
+      if (this.#health.mayCall(current, this.#clock.now())) this.#revalidate(current, false).catch(ignore);
+      else this.#scheduleWatch(key);
     }, delay);
+  }
+
+  /** After an outage, watched keys in error retry at their recovery time rather than at the end of their backoff. */
+  #rescheduleFailedWatches(): void {
+    for (const key of this.#watches.keys()) {
+      const entry = this.#entries.peek(key);
+      if (entry?.error !== undefined && entry.inflight === undefined) this.#scheduleWatch(key);
+    }
   }
 
   // ---- keys and entries --------------------------------------------------------------------------------------
