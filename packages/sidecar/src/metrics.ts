@@ -6,18 +6,7 @@
  * histogram on the hot path.
  */
 import { Counter, Gauge, Registry } from 'prom-client';
-import eventLoopLag from 'prom-client/lib/metrics/eventLoopLag.js';
-import heapSizeAndUsed from 'prom-client/lib/metrics/heapSizeAndUsed.js';
-import heapSpacesSizeAndUsed from 'prom-client/lib/metrics/heapSpacesSizeAndUsed.js';
-import osMemoryHeap from 'prom-client/lib/metrics/osMemoryHeap.js';
-import processCpuTotal from 'prom-client/lib/metrics/processCpuTotal.js';
-import processHandles from 'prom-client/lib/metrics/processHandles.js';
-import processMaxFileDescriptors from 'prom-client/lib/metrics/processMaxFileDescriptors.js';
-import processOpenFileDescriptors from 'prom-client/lib/metrics/processOpenFileDescriptors.js';
-import processRequests from 'prom-client/lib/metrics/processRequests.js';
-import processResources from 'prom-client/lib/metrics/processResources.js';
-import processStartTime from 'prom-client/lib/metrics/processStartTime.js';
-import version from 'prom-client/lib/metrics/version.js';
+import { registerRuntimeMetrics } from './runtime-metrics.js';
 
 export type RouteName = 'ping' | 'ready' | 'metrics' | 'get' | 'path' | 'batch' | 'parameter' | 'unknown';
 
@@ -36,27 +25,6 @@ const ROUTE_INDEX = new Map(ROUTES.map((route, index) => [route, index]));
 const FIRST_STATUS = 100;
 const STATUSES = 500;
 
-/**
- * prom-client's default process and runtime metrics, all but `nodejs_gc_duration_seconds`: its collector keeps a
- * PerformanceObserver on every garbage collection, and with the young generation collected every few hundred
- * requests that observer cost about 2 µs per request in the sidecar benchmark (7 % of cache-hit throughput).
- * Heap sizes, event-loop lag, CPU and memory are still published.
- */
-const PROCESS_COLLECTORS = [
-  processCpuTotal,
-  processStartTime,
-  osMemoryHeap,
-  processOpenFileDescriptors,
-  processMaxFileDescriptors,
-  eventLoopLag,
-  processResources,
-  processHandles,
-  processRequests,
-  heapSizeAndUsed,
-  heapSpacesSizeAndUsed,
-  version,
-];
-
 export class SidecarMetrics {
   readonly registry: Registry;
   /** Requests answered since the last scrape, at [route index in ROUTES * STATUSES + status - FIRST_STATUS]. */
@@ -64,8 +32,7 @@ export class SidecarMetrics {
 
   constructor(openConnections: () => number, registry: Registry = new Registry()) {
     this.registry = registry;
-    for (const collect of PROCESS_COLLECTORS)
-      collect(registry, { prefix: 'latchkey_sidecar_', eventLoopMonitoringPrecision: 10 });
+    registerRuntimeMetrics(registry, 'latchkey_sidecar_');
     const pending = this.pending;
     new Counter({
       name: 'latchkey_http_requests_total',
