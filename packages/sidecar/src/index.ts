@@ -1,6 +1,12 @@
 export type { AuditRecord } from './audit/audit-line.js';
 export { AuditLog, type LineSink } from './audit/audit-log.js';
-export { ALLOW_ALL, evaluatePolicy, type PolicyDocument, parsePolicy } from './auth/policy.js';
+export {
+  ALLOW_ALL,
+  evaluatePolicy,
+  type KnownResource,
+  type PolicyDocument,
+  parsePolicy,
+} from './auth/policy.js';
 export { ConfigError } from './config/errors.js';
 export { type ConfigOverride, loadConfig } from './config/load.js';
 export type { ClientConfig, RenderTemplate, SidecarConfig } from './config/schema.js';

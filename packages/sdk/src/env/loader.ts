@@ -3,9 +3,12 @@ import { InvalidReferenceError, WrongSecretTypeError } from '../errors.js';
 import { secretField } from '../json.js';
 import { parseSecretReference, type SecretReference } from './reference.js';
 
-/** The text a reference resolves to: the secret string, or its JSON key (a string as is, any other JSON value
+/** The text a reference resolves to (read through anything with SecretsCache's `lookup`): the secret string, or its JSON key (a string as is, any other JSON value
  * serialised). Binary secrets have no text form. */
-export async function resolveReference(cache: SecretsCache, reference: SecretReference): Promise<string> {
+export async function resolveReference(
+  cache: Pick<SecretsCache, 'lookup'>,
+  reference: SecretReference,
+): Promise<string> {
   const { secretId, jsonKey, versionId, versionStage } = reference;
   const { value } = await cache.lookup(secretId, { versionId, versionStage });
   if (jsonKey !== undefined) {
@@ -35,7 +38,7 @@ export interface LoadEnvOptions {
  * fetched, so a bad one fails fast, named along with its variable.
  */
 export async function resolveEnv(
-  cache: SecretsCache,
+  cache: Pick<SecretsCache, 'lookup'>,
   references: Readonly<Record<string, string>>,
 ): Promise<Record<string, string>> {
   const parsed = Object.entries(references).map(([name, reference]): [string, SecretReference] => {

@@ -3,29 +3,37 @@
  * `{"Version": "2012-10-17", "Statement": [{"Effect", "Action", "Resource"}]}` with `*` and `?` wildcards.
  * An explicit Deny wins; without a matching Allow the request is denied (as in IAM).
  *
- * Resources are matched against what is known: before the upstream call, the id the client asked for (a name,
- * a full ARN or a partial ARN); after it, the real ARN and name. An ARN pattern is also compared with a plain name
- * through its name part, so `arn:aws:secretsmanager:*:*:secret:prod/*` denies the secret `prod/db`, and
- * `arn:aws:ssm:*:*:parameter/prod/*` the parameter `/prod/db` (a parameter's ARN drops its name's leading `/`).
- * Which name part applies follows the action: `ssm:` actions are on parameters, `secretsmanager:` ones on secrets.
+ * A resource pattern that begins with `arn:` is matched against the resource's ARN only, partition, region and
+ * account included; any other pattern against its name only. Once read, a secret's real ARN and name are known
+ * (`evaluatePolicy`). Before the read only the id as asked is (a name, a full or a partial ARN), so
+ * `evaluateRequest` decides only what every possible answer would decide, and leaves the rest to after the read.
  */
 import { ConfigError } from '../config/errors.js';
+import { compileGlob, type Glob, globMatchesShape, type Shape } from './glob.js';
 
 export type PolicyAction =
   | 'secretsmanager:GetSecretValue'
   | 'secretsmanager:BatchGetSecretValue'
-  | 'ssm:GetParameter';
+  | 'ssm:GetParameter'
+  | 'sts:AssumeRole';
 export type PolicyDecision = 'allow' | 'deny' | 'implicit-deny';
 
-/** What an action reads. */
-type ResourceKind = 'secret' | 'parameter';
+/** A resource as the upstream described it. A parameter's ARN may be missing from an answer. */
+export interface KnownResource {
+  readonly arn: string | undefined;
+  readonly name: string;
+}
+
+/** What a resource asked for may turn out to be, its unknown parts left open. */
+export interface ResourceShape {
+  readonly arn: Shape;
+  readonly name: Shape;
+}
 
 interface ResourcePattern {
-  /** Matches the whole string (a name, or an ARN). */
-  readonly whole: RegExp;
-  /** For an ARN pattern, what matches a plain name: for secrets, the name part after `:secret:`, with and without
-   * the 6-char suffix; for parameters, the part after `:parameter/`, with and without a leading `/`. */
-  readonly nameParts: Readonly<Record<ResourceKind, readonly RegExp[]>>;
+  /** Matched against the ARN (the pattern begins with `arn:`), or else against the name. */
+  readonly arn: boolean;
+  readonly glob: Glob;
 }
 
 interface Statement {
@@ -41,88 +49,63 @@ export interface PolicyDocument {
 
 const VERSIONS = new Set(['2012-10-17', '2008-10-17']);
 const STATEMENT_KEYS = new Set(['Sid', 'Effect', 'Action', 'Resource']);
-/** The `-AbCdEf` suffix Secrets Manager appends to a secret's name in its ARN. */
-const ARN_SUFFIX = /-[A-Za-z0-9]{6}$/;
-
-export function globToRegExp(glob: string, flags = ''): RegExp {
-  let source = '';
-  for (const char of glob) {
-    if (char === '*') source += '.*';
-    else if (char === '?') source += '.';
-    else source += char.replace(/[.+^${}()|[\]\\/-]/g, '\\$&');
-  }
-  return new RegExp(`^${source}$`, `s${flags}`);
-}
-
-const PARAMETER_ARN_PART = ':parameter/';
 
 function compileResource(pattern: string): ResourcePattern {
-  const secret: RegExp[] = [];
-  const parameter: RegExp[] = [];
-  const parts = pattern.split(':');
-  if (parts[0] === 'arn' && parts.length >= 7 && globToRegExp(parts[5] ?? '').test('secret')) {
-    const name = parts.slice(6).join(':');
-    secret.push(globToRegExp(name));
-    if (name.endsWith('-??????')) secret.push(globToRegExp(name.slice(0, -7)));
-  }
-  const resource = parts.length >= 6 ? parts.slice(5).join(':') : '';
-  if (parts[0] === 'arn' && resource.startsWith('parameter/')) {
-    const name = resource.slice('parameter/'.length);
-    parameter.push(globToRegExp(name), globToRegExp(`/${name}`));
-  } else if (parts[0] === 'arn' && resource === '*') {
-    parameter.push(globToRegExp('*'));
-  }
-  return { whole: globToRegExp(pattern), nameParts: { secret, parameter } };
+  return { arn: pattern.startsWith('arn:'), glob: compileGlob(pattern) };
 }
 
-/** A name pattern (no `arn:`) against an ARN: compared with the ARN's name part. */
-function arnNameMatches(pattern: ResourcePattern, arn: string, kind: ResourceKind): boolean {
-  if (kind === 'parameter') {
-    const at = arn.indexOf(PARAMETER_ARN_PART);
-    if (at < 0) return false;
-    const name = arn.slice(at + PARAMETER_ARN_PART.length);
-    return pattern.whole.test(name) || pattern.whole.test(`/${name}`);
-  }
-  const at = arn.indexOf(':secret:');
-  if (at < 0) return false;
-  const name = arn.slice(at + 8);
-  return pattern.whole.test(name) || pattern.whole.test(name.replace(ARN_SUFFIX, ''));
+function matchesKnown(pattern: ResourcePattern, resource: KnownResource): boolean {
+  const subject = pattern.arn ? resource.arn : resource.name;
+  return subject !== undefined && pattern.glob.regex.test(subject);
 }
 
-function resourceMatches(pattern: ResourcePattern, candidate: string, kind: ResourceKind): boolean {
-  if (pattern.whole.test(candidate)) return true;
-  if (candidate.startsWith('arn:')) return arnNameMatches(pattern, candidate, kind);
-  return pattern.nameParts[kind].some((part) => part.test(candidate));
-}
-
-function statementMatches(
+function statementApplies(
   statement: Statement,
   action: PolicyAction,
-  candidates: readonly string[],
-): boolean {
-  const kind: ResourceKind = action.startsWith('ssm:') ? 'parameter' : 'secret';
-  return (
-    statement.actions.some((pattern) => pattern.test(action)) &&
-    statement.resources.some((pattern) =>
-      candidates.some((candidate) => resourceMatches(pattern, candidate, kind)),
-    )
-  );
+  matches: (pattern: ResourcePattern) => boolean,
+) {
+  return statement.actions.some((pattern) => pattern.test(action)) && statement.resources.some(matches);
 }
 
-/** Decide `action` on a secret or parameter known by `candidates` (the requested id or name; or the real ARN and
- * name). */
+/** Decide `action` on a resource whose real ARN and name are known. */
 export function evaluatePolicy(
   policy: PolicyDocument,
   action: PolicyAction,
-  candidates: readonly string[],
+  resource: KnownResource,
 ): PolicyDecision {
   let allowed = false;
+  const matches = (pattern: ResourcePattern) => matchesKnown(pattern, resource);
   for (const statement of policy.statements) {
-    if (!statementMatches(statement, action, candidates)) continue;
+    if (!statementApplies(statement, action, matches)) continue;
     if (statement.effect === 'Deny') return 'deny';
     allowed = true;
   }
   return allowed ? 'allow' : 'implicit-deny';
+}
+
+function matchesShape(pattern: ResourcePattern, shape: ResourceShape, mode: 'possible' | 'certain'): boolean {
+  return globMatchesShape(pattern.glob, pattern.arn ? shape.arn : shape.name, mode);
+}
+
+/**
+ * Decide `action` before the read, on a resource that may be any of `shapes`: `deny` when a Deny matches every
+ * possible answer, `implicit-deny` when no Allow matches any, and undefined when only the read can tell.
+ */
+export function evaluateRequest(
+  policy: PolicyDocument,
+  action: PolicyAction,
+  shapes: readonly ResourceShape[],
+): PolicyDecision | undefined {
+  const applies = (statement: Statement, mode: 'possible' | 'certain', shape: ResourceShape) =>
+    statementApplies(statement, action, (pattern) => matchesShape(pattern, shape, mode));
+  const denies = policy.statements.filter((statement) => statement.effect === 'Deny');
+  if (shapes.every((shape) => denies.some((statement) => applies(statement, 'certain', shape))))
+    return 'deny';
+  const allows = policy.statements.filter((statement) => statement.effect === 'Allow');
+  if (!shapes.some((shape) => allows.some((statement) => applies(statement, 'possible', shape)))) {
+    return 'implicit-deny';
+  }
+  return undefined;
 }
 
 export const ALLOW_ALL: PolicyDocument = {
@@ -185,17 +168,17 @@ export function parsePolicy(raw: unknown, file: string, key: string): PolicyDocu
     }
     const actions = stringOrList(statement.Action, file, `${at}.Action`);
     for (const action of actions) {
-      if (!/^(secretsmanager|ssm):[A-Za-z*?]+$/i.test(action) && action !== '*') {
+      if (!/^(secretsmanager|ssm|sts):[A-Za-z*?]+$/i.test(action) && action !== '*') {
         throw new ConfigError(
           file,
           `${at}.Action`,
-          `unsupported action "${action}" (use secretsmanager:GetSecretValue, secretsmanager:BatchGetSecretValue or ssm:GetParameter)`,
+          `unsupported action "${action}" (use secretsmanager:GetSecretValue, secretsmanager:BatchGetSecretValue, ssm:GetParameter or sts:AssumeRole)`,
         );
       }
     }
     return {
       effect: statement.Effect,
-      actions: actions.map((action) => globToRegExp(action, 'i')),
+      actions: actions.map((action) => compileGlob(action, 'i').regex),
       resources: stringOrList(statement.Resource, file, `${at}.Resource`).map(compileResource),
     };
   });

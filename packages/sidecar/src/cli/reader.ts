@@ -1,11 +1,11 @@
 /** The cache `latchkey get/run/render` read through: the SDK's SecretsCache over Secrets Manager, configured by
  * `--region` and `--endpoint` (or the AWS SDK's own environment: AWS_REGION, AWS_ENDPOINT_URL_SECRETS_MANAGER). */
-import type { SecretsCache } from '@latchkey/sdk';
 import { Registry } from 'prom-client';
 import { type ConfigOverride, loadConfig } from '../config/load.js';
 import type { SidecarConfig } from '../config/schema.js';
 import { createLogger, type Logger } from '../logger.js';
 import { awsReaders } from '../upstream/aws.js';
+import type { SecretReader } from '../upstream/readers.js';
 import { type CommandIO, type Options, type Parsed, stringValue } from './usage.js';
 
 export const READER_OPTIONS: Options = {
@@ -19,7 +19,7 @@ export const READER_HELP = `      --region <region>       AWS region (default: t
   -c, --config <file>         take cache settings (ttl_seconds, region, [latchkey] endpoint, …) from a serve configuration`;
 
 export interface CommandReader {
-  readonly reader: SecretsCache;
+  readonly reader: SecretReader;
   readonly logger: Logger;
 }
 

@@ -1,11 +1,11 @@
 /** `latchkey render`: write secrets to files atomically (mode 0400 or 0600), once or on every change. */
 
-import type { SecretsCache } from '@latchkey/sdk';
 import { loadConfig } from '../config/load.js';
 import type { RenderTemplate } from '../config/schema.js';
 import { parseRenderTemplate } from '../config/toml.js';
 import { TemplateRenderer } from '../files/templates.js';
 import type { Logger } from '../logger.js';
+import type { SecretReader } from '../upstream/readers.js';
 import { openReader, READER_HELP, READER_OPTIONS } from './reader.js';
 import { type CommandIO, parse, printedHelp, stringValue, UsageError } from './usage.js';
 
@@ -89,7 +89,7 @@ export async function runRender(argv: readonly string[], io: CommandIO): Promise
 /** `serve` with `[[latchkey.render]]`: render through the sidecar's own cache and keep the files current. */
 export function startTemplateRenderer(
   templates: readonly RenderTemplate[],
-  reader: SecretsCache,
+  reader: SecretReader,
   logger: Logger,
 ): TemplateRenderer {
   const renderer = new TemplateRenderer(templates, reader, { logger });

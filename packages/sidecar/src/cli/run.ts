@@ -4,7 +4,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { constants } from 'node:os';
-import { parseSecretReference, resolveEnv, type SecretReference, type SecretsCache } from '@latchkey/sdk';
+import { parseSecretReference, resolveEnv, type SecretReference } from '@latchkey/sdk';
+import type { SecretReader } from '../upstream/readers.js';
 import { openReader, READER_HELP, READER_OPTIONS } from './reader.js';
 import { type CommandIO, parse, printedHelp, stringValues, UsageError } from './usage.js';
 
@@ -70,7 +71,7 @@ export async function runRun(argv: readonly string[], io: CommandIO): Promise<nu
 function supervise(
   command: readonly string[],
   bindings: Bindings,
-  reader: SecretsCache,
+  reader: SecretReader,
   io: CommandIO,
   watch: boolean,
   note: (message: string) => void,

@@ -1,5 +1,4 @@
 /** `latchkey serve`: the agent-compatible sidecar. Flags override the configuration file (`--config`). */
-import { SecretsCache } from '@latchkey/sdk';
 import { agentKeys, latchkeyKeys } from '../config/keys.js';
 import { type ConfigOverride, loadConfig } from '../config/load.js';
 import type { SidecarConfig } from '../config/schema.js';
@@ -102,7 +101,7 @@ export async function runServe(argv: readonly string[], io: CommandIO): Promise<
     parameters: awsParameters,
   });
   const renderer =
-    config.latchkey.render.length > 0 && sidecar.reader instanceof SecretsCache
+    config.latchkey.render.length > 0
       ? startTemplateRenderer(config.latchkey.render, sidecar.reader, sidecar.logger)
       : undefined;
   // The agent's start-up line first (scripts wait for it), then any other listener.

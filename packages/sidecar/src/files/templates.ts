@@ -5,26 +5,20 @@
  */
 import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import {
-  parseSecretReference,
-  resolveReference,
-  type SecretReference,
-  type SecretsCache,
-} from '@latchkey/sdk';
+import { parseSecretReference, resolveReference, type SecretReference } from '@latchkey/sdk';
 import type { RenderTemplate } from '../config/schema.js';
 import type { Logger } from '../logger.js';
+import type { SecretReader } from '../upstream/readers.js';
 import { writeFileAtomic } from './atomic-write.js';
 import { dotenvFromJson, dotenvLines, secretJson } from './format.js';
 
-type Reader = SecretsCache;
-
-async function read(reader: Reader, ref: SecretReference) {
+async function read(reader: SecretReader, ref: SecretReference) {
   return (await reader.lookup(ref.secretId, { versionStage: ref.versionStage, versionId: ref.versionId }))
     .value;
 }
 
 /** The file content of a template, from the current values. */
-export async function renderTemplate(template: RenderTemplate, reader: Reader): Promise<Uint8Array> {
+export async function renderTemplate(template: RenderTemplate, reader: SecretReader): Promise<Uint8Array> {
   if (template.env !== undefined) {
     const entries: [string, string][] = [];
     for (const [name, text] of Object.entries(template.env)) {
@@ -61,13 +55,13 @@ export interface TemplateRendererOptions {
 
 export class TemplateRenderer {
   private readonly templates: readonly RenderTemplate[];
-  private readonly reader: Reader;
+  private readonly reader: SecretReader;
   private readonly options: TemplateRendererOptions;
   private readonly written = new Map<string, string>();
   private readonly queue = new Map<RenderTemplate, Promise<void>>();
   private unsubscribe: (() => void)[] = [];
 
-  constructor(templates: readonly RenderTemplate[], reader: Reader, options: TemplateRendererOptions) {
+  constructor(templates: readonly RenderTemplate[], reader: SecretReader, options: TemplateRendererOptions) {
     this.templates = templates;
     this.reader = reader;
     this.options = options;

@@ -4,6 +4,7 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 // Imported: the global `performance` is an accessor, a getter call on every use.
 import { performance } from 'node:perf_hooks';
 import { type AuditRecord, auditTime } from '../audit/audit-line.js';
+import { type Denial, denialMessage } from '../auth/authorize.js';
 import type { Client } from '../auth/clients.js';
 import { DEBUG_LEVEL } from '../logger.js';
 import type { RouteName } from '../metrics.js';
@@ -60,17 +61,10 @@ export class Exchange {
     this.send(reply.status, JSON_TYPE, reply.body);
   }
 
-  /** A policy refusal: 403 AccessDeniedException, before (or instead of) any upstream call. */
-  deny(action: string, resource: string): void {
+  /** A policy refusal: 403 AccessDeniedException. */
+  deny(client: Client, denial: Denial): void {
     this.decision = 'deny';
-    const name = this.client?.name ?? 'unknown';
-    this.errorReply(
-      jsonError(
-        403,
-        'AccessDeniedException',
-        `Client ${name} is not authorized to perform ${action} on resource ${resource}`,
-      ),
-    );
+    this.errorReply(jsonError(403, 'AccessDeniedException', denialMessage(client, denial)));
   }
 
   /** Bodies are strings: Node writes a string body and the header block in one write, with no Buffer made. */

@@ -5,8 +5,9 @@
  * Each secret needs both secretsmanager:BatchGetSecretValue and secretsmanager:GetSecretValue, as in AWS.
  */
 import type { SecretValue } from '@latchkey/sdk';
+import { authorizeRequest, authorizeResource, type Denial, denialMessage } from '../../auth/authorize.js';
 import type { Client } from '../../auth/clients.js';
-import { evaluatePolicy, type PolicyAction } from '../../auth/policy.js';
+import type { KnownResource, PolicyAction } from '../../auth/policy.js';
 import { classifyError } from '../bodies/error-body.js';
 import { secretBodyObject } from '../bodies/secret-body.js';
 import type { Exchange } from '../exchange.js';
@@ -23,17 +24,20 @@ interface BatchError {
   readonly Message: string;
 }
 
-function denied(client: Client, candidates: readonly string[]): PolicyAction | undefined {
-  if (client.allowAll) return undefined;
-  return ACTIONS.find((action) => evaluatePolicy(client.policy, action, candidates) !== 'allow');
+/** The first action of the two the client may not take, before the read (on the id as asked) or after it. */
+function denied(client: Client, resource: string | KnownResource): Denial | undefined {
+  for (const action of ACTIONS) {
+    const denial =
+      typeof resource === 'string'
+        ? authorizeRequest(client, action, resource)
+        : authorizeResource(client, action, resource);
+    if (denial !== undefined) return denial;
+  }
+  return undefined;
 }
 
-function deniedError(client: Client, secretId: string, action: PolicyAction): BatchError {
-  return {
-    SecretId: secretId,
-    ErrorCode: 'AccessDeniedException',
-    Message: `Client ${client.name} is not authorized to perform ${action} on resource ${secretId}`,
-  };
+function deniedError(client: Client, secretId: string, denial: Denial): BatchError {
+  return { SecretId: secretId, ErrorCode: 'AccessDeniedException', Message: denialMessage(client, denial) };
 }
 
 export function handleBatch(exchange: Exchange, query: BatchQuery): void {
@@ -43,9 +47,9 @@ export function handleBatch(exchange: Exchange, query: BatchQuery): void {
   const errors: BatchError[] = [];
   const allowed: string[] = [];
   for (const secretId of query.secretIds) {
-    const action = denied(client, [secretId]);
-    if (action === undefined) allowed.push(secretId);
-    else errors.push(deniedError(client, secretId, action));
+    const denial = denied(client, secretId);
+    if (denial === undefined) allowed.push(secretId);
+    else errors.push(deniedError(client, secretId, denial));
   }
   exchange.decision = allowed.length > 0 ? 'allow' : 'deny';
   const { ctx } = exchange;
@@ -60,9 +64,9 @@ export function handleBatch(exchange: Exchange, query: BatchQuery): void {
           errors.push({ SecretId: item.secretId, ErrorCode: shape.type, Message: shape.message ?? '' });
           continue;
         }
-        const action = denied(client, [item.value.arn, item.value.name]);
-        if (action === undefined) values.push(item.value);
-        else errors.push(deniedError(client, item.secretId, action));
+        const denial = denied(client, item.value);
+        if (denial === undefined) values.push(item.value);
+        else errors.push(deniedError(client, item.secretId, denial));
       }
       const body = {
         SecretValues: values.map((value) => secretBodyObject(value, ctx.renderer.format)),

@@ -1,6 +1,6 @@
 /** `GET /secretsmanager/get?secretId=…` and `GET <prefix><id>`: policy, then the cache, then the prepared body. */
 import type { CacheLookup } from '@latchkey/sdk';
-import { evaluatePolicy } from '../../auth/policy.js';
+import { authorizeRequest, authorizeResource } from '../../auth/authorize.js';
 import type { Exchange } from '../exchange.js';
 import type { SecretQuery } from '../params.js';
 
@@ -19,9 +19,9 @@ export function handleGet(exchange: Exchange, query: SecretQuery): void {
   exchange.versionStage = query.versionStage;
   exchange.roleArn = query.roleArn;
   const client = exchange.client!;
-  // Checked against the id as asked before going upstream, and against the real ARN and name after.
-  if (!client.allowAll && evaluatePolicy(client.policy, ACTION, [query.secretId]) !== 'allow') {
-    exchange.deny(ACTION, query.secretId);
+  const denial = authorizeRequest(client, ACTION, query.secretId);
+  if (denial !== undefined) {
+    exchange.deny(client, denial);
     return;
   }
   exchange.decision = 'allow';
@@ -41,8 +41,9 @@ export function handleGet(exchange: Exchange, query: SecretQuery): void {
 
 function answer(exchange: Exchange, { value, status }: CacheLookup): void {
   const client = exchange.client!;
-  if (!client.allowAll && evaluatePolicy(client.policy, ACTION, [value.arn, value.name]) !== 'allow') {
-    exchange.deny(ACTION, value.arn);
+  const denial = authorizeResource(client, ACTION, value);
+  if (denial !== undefined) {
+    exchange.deny(client, denial);
   } else {
     exchange.json(200, exchange.ctx.renderer.render(value), status);
   }

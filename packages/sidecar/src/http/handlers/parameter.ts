@@ -5,7 +5,8 @@
  * selector it goes to Parameter Store, which resolves the selector.
  */
 import type { CacheLookup } from '@latchkey/sdk';
-import { evaluatePolicy, type PolicyAction } from '../../auth/policy.js';
+import { authorizeRequest, authorizeResource, type Denial } from '../../auth/authorize.js';
+import { referenceParameter } from '../../auth/resources.js';
 import type { ParameterLookup } from '../../upstream/parameters.js';
 import { jsonError } from '../bodies/error-body.js';
 import { parameterBody, secretReferenceParameter } from '../bodies/parameter-body.js';
@@ -18,23 +19,18 @@ const SECRET_REFERENCE_PREFIX = '/aws/reference/secretsmanager/';
 /** What Parameter Store answers to a reference read without decryption. */
 const REFERENCE_NEEDS_DECRYPTION = 'WithDecryption flag must be True for retrieving a Secret Manager secret.';
 
-/** Whether the client may take `action` on the resource known by `candidates`; if not, the request is denied. */
-function permitted(
-  exchange: Exchange,
-  action: PolicyAction,
-  candidates: readonly string[],
-  resource: string,
-): boolean {
-  const client = exchange.client!;
-  if (client.allowAll || evaluatePolicy(client.policy, action, candidates) === 'allow') return true;
-  exchange.deny(action, resource);
+/** Whether no check refused the request; if one did, the request is denied. */
+function permitted(exchange: Exchange, denial: Denial | undefined): boolean {
+  if (denial === undefined) return true;
+  exchange.deny(exchange.client!, denial);
   return false;
 }
 
 export function handleParameter(exchange: Exchange, query: ParameterQuery): void {
   const { name } = query;
+  const client = exchange.client!;
   exchange.parameter = name;
-  if (!permitted(exchange, GET_PARAMETER, [name], name)) return;
+  if (!permitted(exchange, authorizeRequest(client, GET_PARAMETER, name))) return;
   // Without an id after the prefix it is no reference: Parameter Store answers that name as it sees fit.
   const secretId =
     name.startsWith(SECRET_REFERENCE_PREFIX) && name.length > SECRET_REFERENCE_PREFIX.length
@@ -42,7 +38,7 @@ export function handleParameter(exchange: Exchange, query: ParameterQuery): void
       : undefined;
   if (secretId !== undefined) {
     exchange.secretId = secretId;
-    if (!permitted(exchange, GET_SECRET, [secretId], secretId)) return;
+    if (!permitted(exchange, authorizeRequest(client, GET_SECRET, secretId))) return;
     if (!query.withDecryption) {
       exchange.errorReply(jsonError(400, 'ValidationException', REFERENCE_NEEDS_DECRYPTION));
       return;
@@ -67,12 +63,16 @@ export function handleParameter(exchange: Exchange, query: ParameterQuery): void
 }
 
 function answerReference(exchange: Exchange, name: string, { value, status }: CacheLookup): void {
-  if (!permitted(exchange, GET_SECRET, [value.arn, value.name], value.arn)) return;
+  const client = exchange.client!;
+  const denial =
+    authorizeResource(client, GET_SECRET, value) ??
+    authorizeResource(client, GET_PARAMETER, referenceParameter(name, value.arn));
+  if (!permitted(exchange, denial)) return;
   exchange.json(200, parameterBody(secretReferenceParameter(name, value)), status);
 }
 
 function answerParameter(exchange: Exchange, name: string, { parameter, status }: ParameterLookup): void {
-  const candidates = [parameter.ARN, parameter.Name].filter((known) => known !== undefined);
-  if (!permitted(exchange, GET_PARAMETER, candidates, parameter.ARN ?? name)) return;
+  const resource = { arn: parameter.ARN, name: parameter.Name ?? name };
+  if (!permitted(exchange, authorizeResource(exchange.client!, GET_PARAMETER, resource))) return;
   exchange.json(200, parameterBody(parameter), status);
 }
