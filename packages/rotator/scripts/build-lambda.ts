@@ -42,6 +42,8 @@ export async function buildLambda(
     legalComments: 'none',
     // pg loads pg-native only when asked to; it is not installed and never used.
     external: ['pg-native'],
+    // The SDK's database-secret module is bundled from its sources, like ours, so no SDK build is needed first.
+    alias: { '@latchkey/sdk/db': join(packageDir, '..', 'sdk', 'src', 'db.ts') },
     write: false,
     logLevel: 'warning',
   });

@@ -12,12 +12,18 @@ export {
   type VersionOptions,
 } from './cache/secrets-cache.js';
 export { type Clock, ManualClock, systemClock, type TimerHandle } from './clock.js';
-export { type DatabaseSecret, readDatabaseSecret } from './db/database-secret.js';
+export {
+  type DatabaseSecret,
+  DatabaseSecretError,
+  type EngineFamily,
+  readDatabaseSecret,
+  type TlsMode,
+} from './db/database-secret.js';
 export { type Duration, type DurationUnit, parseDuration } from './duration.js';
 export { type LoadEnvOptions, loadEnv, resolveEnv, resolveReference } from './env/loader.js';
 export { parseSecretReference, type SecretReference } from './env/reference.js';
 export * from './errors.js';
-export { type JsonValue, parseSecretJson, secretField } from './json.js';
+export { type JsonValue, parseJsonText, parseSecretJson, secretField } from './json.js';
 export type { Logger } from './logger.js';
 export { type WithSecretOptions, withSecret } from './retry/with-secret.js';
 export { AgentSource, type AgentSourceOptions } from './sources/agent/agent-source.js';

@@ -14,23 +14,27 @@ export type JsonValue =
 const parsed = new WeakMap<SecretValue, JsonValue>();
 
 /**
- * The JSON held by a string secret. A parse failure is reported without the parser's message, which quotes the
- * input (the secret).
+ * Parses text that holds (or may hold) a secret value. Every JSON parse of a secret value in Latchkey goes through
+ * here: `JSON.parse`'s own message quotes the input (`Unexpected token 'P', "Pw!9xQz#" is not valid JSON`), so the
+ * error says only what the text was (`what`, e.g. "secret 'db' (version v1)") and carries no cause.
  */
+export function parseJsonText(text: string, what: string, secretId?: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    throw new InvalidJsonError(`${what} is not valid JSON`, { secretId });
+  }
+}
+
+/** The JSON held by a string secret, parsed once per cached version. */
 export function parseSecretJson(secretId: string, value: SecretValue): JsonValue {
   const cached = parsed.get(value);
   if (cached !== undefined) return cached;
   if (value.string === undefined) {
     throw new InvalidJsonError(`Secret '${secretId}' holds binary data, not JSON`, { secretId });
   }
-  let result: JsonValue;
-  try {
-    result = deepFreeze(JSON.parse(value.string) as JsonValue);
-  } catch {
-    throw new InvalidJsonError(`Secret '${secretId}' (version ${value.versionId}) is not valid JSON`, {
-      secretId,
-    });
-  }
+  const text = parseJsonText(value.string, `Secret '${secretId}' (version ${value.versionId})`, secretId);
+  const result = deepFreeze(text as JsonValue);
   parsed.set(value, result);
   return result;
 }

@@ -5,7 +5,9 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import pg from 'pg';
 import type { SecretsCache } from './cache/secrets-cache.js';
-import { type DatabaseSecret, readDatabaseSecret } from './db/database-secret.js';
+import { type DatabaseSecret, readDatabaseSecret, type TlsMode } from './db/database-secret.js';
+import { connectWithTlsMode, PLAIN_FALLBACK_WARNING, VERIFIED_TLS } from './db/tls.js';
+import { type Logger, silentLogger } from './logger.js';
 import { withSecret } from './retry/with-secret.js';
 
 export interface SecretPgPoolOptions
@@ -20,6 +22,8 @@ export interface SecretPgPoolOptions
   versionStage?: string;
   /** Overrides the secret's `dbname`. */
   database?: string;
+  /** Told when a secret without an `ssl` key fell back to a plain connection. Default: silent. */
+  logger?: Logger;
 }
 
 /** SQLSTATE 28P01 (invalid_password) and 28000 (invalid_authorization_specification). */
@@ -37,20 +41,37 @@ interface ConnectingClient {
   host: string;
   port: number;
   database?: string;
-  connectionParameters: { user?: string; password?: string; host?: string; port?: number; database?: string };
+  ssl: pg.ClientConfig['ssl'];
+  connection: { ssl: pg.ClientConfig['ssl'] };
+  connectionParameters: {
+    user?: string;
+    password?: string;
+    host?: string;
+    port?: number;
+    database?: string;
+    ssl?: pg.ClientConfig['ssl'];
+  };
 }
 
-function applyCredentials(
+/** One connect attempt: the credentials, and the TLS options for it. */
+interface Attempt {
+  readonly secret: DatabaseSecret;
+  readonly ssl: pg.ClientConfig['ssl'];
+}
+
+function applyAttempt(
   client: ConnectingClient,
-  secret: DatabaseSecret,
+  { secret, ssl }: Attempt,
   database: string | undefined,
 ): void {
   const params = client.connectionParameters;
   client.user = params.user = secret.username;
   client.password = params.password = secret.password;
   client.host = params.host = secret.host;
-  client.port = params.port = secret.port ?? 5432;
-  client.database = params.database = database ?? secret.dbname ?? 'postgres';
+  client.port = params.port = secret.port;
+  client.database = params.database = database ?? secret.dbname;
+  // pg reads TLS from the client and its connection, both set when the client was built.
+  client.ssl = client.connection.ssl = params.ssl = ssl;
 }
 
 /**
@@ -58,14 +79,25 @@ function applyCredentials(
  * the cache has picked up reaches new connections at once); a connection refused for its credentials (28P01)
  * connects once more with the credentials `withSecret` finds (a newer version, or the pending one during a
  * single-user rotation), so the application sees no error.
- * The secret is read once up front, which fails fast on a missing or malformed secret and decides TLS.
+ * The secret is read once up front, which fails fast on a missing or malformed secret.
  */
 export async function createPgPool(options: SecretPgPoolOptions): Promise<pg.Pool> {
-  const { cache, secretId, versionStage, database, ...poolConfig } = options;
-  const first = readDatabaseSecret(secretId, (await cache.lookup(secretId, { versionStage })).value);
+  const { cache, secretId, versionStage, database, logger = silentLogger, ...poolConfig } = options;
+  readDatabaseSecret(secretId, (await cache.lookup(secretId, { versionStage })).value, 'postgres');
+  // The secret's `ssl` key decides TLS per connection, unless the pool was given its own `ssl` option. A secret
+  // without the key tries TLS first; once that fell back to plain text, this pool's later connections go plain.
+  let fellBack = false;
+  const modeOf = (secret: DatabaseSecret): TlsMode =>
+    poolConfig.ssl !== undefined ? 'require' : secret.tls === 'prefer' && fellBack ? 'disable' : secret.tls;
+  const sslFor = (useTls: boolean): pg.ClientConfig['ssl'] =>
+    poolConfig.ssl ?? (useTls ? VERIFIED_TLS : false);
+  const onFallback = (secret: DatabaseSecret) => () => {
+    fellBack = true;
+    logger.warn({ secretId, host: secret.host }, PLAIN_FALLBACK_WARNING);
+  };
   // pg creates a pool's clients itself, on the pool's connect call or a tick later: the credentials of that call
   // reach the client through the async context, so concurrent connects (a first try, a retry) never swap them.
-  const attempt = new AsyncLocalStorage<DatabaseSecret>();
+  const attempt = new AsyncLocalStorage<Attempt>();
 
   class SecretClient extends pg.Client {
     override connect(): Promise<pg.Client>;
@@ -74,13 +106,16 @@ export async function createPgPool(options: SecretPgPoolOptions): Promise<pg.Poo
       callback?: (err: Error | null, client?: pg.Client) => void,
     ): Promise<pg.Client> | undefined {
       // A client the pool creates outside any connect call (after a release) reads the cache itself.
-      const credentials = attempt.getStore();
+      const current = attempt.getStore();
       const ready =
-        credentials !== undefined
-          ? Promise.resolve(credentials)
-          : cache.lookup(secretId, { versionStage }).then(({ value }) => readDatabaseSecret(secretId, value));
-      const connected = ready.then((secret) => {
-        applyCredentials(this as unknown as ConnectingClient, secret, database);
+        current !== undefined
+          ? Promise.resolve(current)
+          : cache.lookup(secretId, { versionStage }).then(({ value }): Attempt => {
+              const secret = readDatabaseSecret(secretId, value, 'postgres');
+              return { secret, ssl: sslFor(modeOf(secret) !== 'disable') };
+            });
+      const connected = ready.then((next) => {
+        applyAttempt(this as unknown as ConnectingClient, next, database);
         return super.connect();
       });
       if (callback === undefined) return connected;
@@ -102,7 +137,14 @@ export async function createPgPool(options: SecretPgPoolOptions): Promise<pg.Poo
       const connected = withSecret(
         cache,
         secretId,
-        (secret) => attempt.run(readDatabaseSecret(secretId, secret), () => super.connect()),
+        (value) => {
+          const secret = readDatabaseSecret(secretId, value, 'postgres');
+          return connectWithTlsMode(
+            modeOf(secret),
+            (useTls) => attempt.run({ secret, ssl: sslFor(useTls) }, () => super.connect()),
+            onFallback(secret),
+          );
+        },
         {
           isAuthError: isPgAuthError,
           versionStage,
@@ -119,7 +161,6 @@ export async function createPgPool(options: SecretPgPoolOptions): Promise<pg.Poo
 
   return new SecretPool({
     ...poolConfig,
-    ssl: poolConfig.ssl ?? (first.ssl ? true : undefined),
     Client: SecretClient as unknown as new () => pg.ClientBase,
   });
 }

@@ -5,14 +5,19 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
-import { AwsSource, SecretsCache } from '@latchkey/sdk';
+import { AwsSource, type Logger, SecretsCache } from '@latchkey/sdk';
 import { createMysqlPool } from '@latchkey/sdk/mysql';
 import { createPgPool } from '@latchkey/sdk/pg';
 import mysql from 'mysql2/promise';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type PostgresCluster, startPostgresCluster } from '../../../test/support/postgres-cluster.js';
-import { mariadbAvailable, SHARED_MARIADB } from '../../../test/support/services.js';
+import {
+  mariadbAvailable,
+  postgresAvailable,
+  SHARED_MARIADB,
+  SHARED_POSTGRES,
+} from '../../../test/support/services.js';
 
 /**
  * The database helpers against real servers: the password changes in the database and in the secret while the
@@ -240,4 +245,123 @@ describe.skipIf(!mariadb)('createMysqlPool on MariaDB', () => {
       await root.query('DROP USER IF EXISTS ?@?', [user, '%']);
     }
   });
+});
+
+const postgres = await postgresAvailable();
+
+/** Both shared servers run without TLS: a secret that asks for TLS must fail, never connect in plain text. */
+describe("the secret's ssl key on servers without TLS", () => {
+  const mysqlUser = { username: `lk_ssl_${token().slice(0, 8)}`, password: token() };
+  beforeAll(async () => {
+    if (!mariadb) return;
+    const root = await mysql.createConnection(SHARED_MARIADB);
+    await root.query('CREATE USER ?@? IDENTIFIED BY ?', [mysqlUser.username, '%', mysqlUser.password]);
+    await root.end();
+  });
+  afterAll(async () => {
+    if (!mariadb) return;
+    const root = await mysql.createConnection(SHARED_MARIADB);
+    await root.query('DROP USER IF EXISTS ?@?', [mysqlUser.username, '%']);
+    await root.end();
+  });
+  const servers = [
+    {
+      name: 'createMysqlPool on MariaDB',
+      available: mariadb,
+      secret: {
+        engine: 'mariadb',
+        host: SHARED_MARIADB.host,
+        port: SHARED_MARIADB.port,
+        ...mysqlUser,
+      },
+      query: async (cache: SecretsCache, secretId: string, logger?: Logger) => {
+        const pool = await createMysqlPool({ cache, secretId, connectionLimit: 1, logger });
+        try {
+          await pool.query('select 1');
+        } finally {
+          await pool.end();
+        }
+      },
+    },
+    {
+      name: 'createPgPool on PostgreSQL',
+      available: postgres,
+      secret: {
+        engine: 'postgres',
+        host: SHARED_POSTGRES.host,
+        port: SHARED_POSTGRES.port,
+        username: SHARED_POSTGRES.user,
+        password: 'unused',
+        dbname: SHARED_POSTGRES.database,
+      },
+      query: async (cache: SecretsCache, secretId: string, logger?: Logger) => {
+        const pool = await createPgPool({ cache, secretId, max: 1, logger });
+        try {
+          await pool.query('select 1');
+        } finally {
+          await pool.end();
+        }
+      },
+    },
+  ];
+
+  for (const server of servers) {
+    describe.skipIf(!server.available)(server.name, () => {
+      it.each([['require'], ['verify-full'], [true], ['TRUE']])('"ssl": %j fails to connect', async (ssl) => {
+        const secretId = await createSecret({ ...server.secret, ssl });
+        const cache = newCache();
+        try {
+          await expect(server.query(cache, secretId)).rejects.toThrow();
+        } finally {
+          await cache.close();
+        }
+      });
+
+      it('"ssl": "maybe" is refused, naming the key', async () => {
+        const secretId = await createSecret({ ...server.secret, ssl: 'maybe' });
+        const cache = newCache();
+        try {
+          await expect(server.query(cache, secretId)).rejects.toThrow(/key 'ssl' must be/);
+        } finally {
+          await cache.close();
+        }
+      });
+
+      it('no ssl key: tries TLS, connects in plain text and logs that it did', async () => {
+        const secretId = await createSecret(server.secret);
+        const cache = newCache();
+        const warnings: string[] = [];
+        const logger: Logger = {
+          debug: () => {},
+          info: () => {},
+          error: () => {},
+          warn: (_fields, message) => warnings.push(String(message)),
+        };
+        try {
+          await server.query(cache, secretId, logger);
+          expect(warnings).toEqual([expect.stringMatching(/fell back to a plain connection/)]);
+        } finally {
+          await cache.close();
+        }
+      });
+
+      it('"ssl": false connects in plain text without trying TLS', async () => {
+        const secretId = await createSecret({ ...server.secret, ssl: 'false' });
+        const cache = newCache();
+        const warnings: string[] = [];
+        const logger: Logger = {
+          debug: () => {},
+          info: () => {},
+          error: () => {},
+          warn: (_fields, message) => warnings.push(String(message)),
+        };
+        try {
+          await server.query(cache, secretId, logger);
+          expect(warnings).toEqual([]);
+        } finally {
+          await cache.close();
+        }
+      });
+    });
+  }
 });

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
 import { isRotationStep, ROTATION_STEPS } from '../protocol/event.js';
-import { ENGINES_BY_FAMILY, type EngineFamily } from '../secret/database-secret.js';
+import { familyOfEngine } from '../secret/database-secret.js';
 import type { StrategyName } from '../strategies/strategy.js';
 
 const USAGE = `Usage: latchkey-rotate <secretId> [options]
@@ -48,14 +48,6 @@ function parse(argv: string[]) {
   }
 }
 
-function familyOf(engine: string | undefined): EngineFamily | undefined {
-  if (engine === 'mysql' || engine === 'postgres') return engine;
-  for (const [family, engines] of Object.entries(ENGINES_BY_FAMILY)) {
-    if (engine !== undefined && engines.includes(engine)) return family as EngineFamily;
-  }
-  return undefined;
-}
-
 async function main(argv: string[]): Promise<number> {
   const { values, positionals } = parse(argv);
   if (values.help) {
@@ -71,7 +63,7 @@ async function main(argv: string[]): Promise<number> {
   if (strategy !== undefined && strategy !== 'single-user' && strategy !== 'alternating-users') {
     throw new UsageError(`--strategy must be single-user or alternating-users; got '${strategy}'`);
   }
-  if (values.engine !== undefined && familyOf(values.engine) === undefined) {
+  if (values.engine !== undefined && familyOfEngine(values.engine) === undefined) {
     throw new UsageError(`--engine must be mysql or postgres; got '${values.engine}'`);
   }
 
@@ -97,11 +89,11 @@ async function main(argv: string[]): Promise<number> {
     ...(values.region ? { region: values.region } : {}),
   });
   const store = new SecretStore(client);
-  let family = familyOf(values.engine);
+  let family = familyOfEngine(values.engine);
   if (family === undefined) {
     const current = await store.getString(secretId, { stage: AWSCURRENT });
     const engine = current === undefined ? undefined : (JSON.parse(current) as { engine?: unknown }).engine;
-    family = familyOf(typeof engine === 'string' ? engine : undefined);
+    family = familyOfEngine(typeof engine === 'string' ? engine : undefined);
     if (family === undefined) {
       throw new UsageError(
         `secret ${secretId} has no recognised 'engine' key: pass --engine mysql or --engine postgres`,

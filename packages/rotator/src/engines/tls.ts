@@ -1,28 +1,6 @@
+import { connectWithTlsMode as connectHonouringSsl, PLAIN_FALLBACK_WARNING } from '@latchkey/sdk/db';
 import type { Logger } from 'pino';
 import type { TlsMode } from '../secret/database-secret.js';
-
-const TLS_ERROR_CODES = new Set([
-  'HANDSHAKE_NO_SSL_SUPPORT',
-  'DEPTH_ZERO_SELF_SIGNED_CERT',
-  'SELF_SIGNED_CERT_IN_CHAIN',
-  'UNABLE_TO_VERIFY_LEAF_SIGNATURE',
-  'UNABLE_TO_GET_ISSUER_CERT_LOCALLY',
-  'CERT_HAS_EXPIRED',
-  'ERR_TLS_CERT_ALTNAME_INVALID',
-  'ERR_SSL_WRONG_VERSION_NUMBER',
-  'EPROTO',
-]);
-
-/**
- * True when a connect failed because TLS could not be set up (the server has no TLS, or its certificate did not
- * verify), as opposed to a wrong password or an unreachable host, which a plain retry would not fix.
- */
-export function isTlsSetupError(error: unknown): boolean {
-  if (!(error instanceof Error)) return false;
-  const code = (error as { code?: unknown }).code;
-  if (typeof code === 'string' && (TLS_ERROR_CODES.has(code) || code.startsWith('ERR_TLS'))) return true;
-  return /does not support SSL|SSL connection|certificate|secure connection/i.test(error.message);
-}
 
 export function errorCode(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null) return undefined;
@@ -31,24 +9,19 @@ export function errorCode(error: unknown): string | undefined {
 }
 
 /**
- * Connects honouring the secret's `ssl` key: `require` never falls back; `disable` never tries TLS; `prefer`
- * tries TLS and, only when TLS itself could not be set up, connects in plain text and says so in the log.
+ * Connects honouring the secret's `ssl` key (the SDK's rule: `require` never falls back, `prefer` falls back
+ * only when TLS itself could not be set up), logging a fallback with who and where.
  */
-export async function connectWithTlsMode<T>(
+export function connectWithTlsMode<T>(
   mode: TlsMode,
   connect: (useTls: boolean) => Promise<T>,
   logger: Logger,
   who: { username: string; host: string },
 ): Promise<T> {
-  if (mode !== 'prefer') return connect(mode === 'require');
-  try {
-    return await connect(true);
-  } catch (error) {
-    if (!isTlsSetupError(error)) throw error;
+  return connectHonouringSsl(mode, connect, (error) =>
     logger.warn(
       { username: who.username, host: who.host, reason: errorCode(error) ?? 'tls-setup-failed' },
-      'TLS connection failed and the secret has no ssl key: fell back to a plain connection (set "ssl": true to require TLS)',
-    );
-    return connect(false);
-  }
+      PLAIN_FALLBACK_WARNING,
+    ),
+  );
 }

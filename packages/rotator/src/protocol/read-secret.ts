@@ -12,7 +12,8 @@ export async function readDatabaseSecret(
   if (secretString === undefined) return undefined;
   return parseDatabaseSecret(secretString, {
     family: context.family,
-    source: `${secretId} (${select.stage}${select.versionId ? ` ${select.versionId}` : ''})`,
+    secretId,
+    version: `${select.stage}${select.versionId ? ` ${select.versionId}` : ''}`,
     requireEngine: options.requireEngine,
   });
 }

@@ -36,7 +36,11 @@ async function readMaster(context: StepContext, current: DatabaseSecret): Promis
       { secretId: masterArn, key: 'host' },
     );
   }
-  const master = parseDatabaseSecret(raw, { family: context.family, source: `${masterArn} (AWSCURRENT)` });
+  const master = parseDatabaseSecret(raw, {
+    family: context.family,
+    secretId: masterArn,
+    version: AWSCURRENT,
+  });
   if (master.host !== current.host) {
     throw new CredentialMismatchError(
       `master secret ${masterArn} names a different host than secret ${context.secretId}`,

@@ -110,6 +110,30 @@ describe.skipIf(!available)('rotation of MariaDB secrets through the emulator', 
     expect(rows.map((row) => row.h)).toEqual(['127.0.0.1']);
   });
 
+  it('a secret saying "ssl": "require" fails on a server without TLS instead of rotating in plain text', async () => {
+    const harness = suite.harness();
+    const username = fixture.name('lk_tlsreq_');
+    await fixture.createUser(username, '%', HARD_PASSWORD);
+    const arn = await harness.createSecret(fixture.name('tls-require-'), {
+      engine: 'mariadb',
+      host: SHARED_MARIADB.host,
+      port: String(SHARED_MARIADB.port),
+      username,
+      password: HARD_PASSWORD,
+      ssl: 'require',
+    });
+    const outcome = await harness.rotate(arn);
+    expect(outcome).toMatchObject({ status: 'failed', failedStep: 'setSecret' });
+    expect(outcome.error).toMatch(/unable to log into the database/);
+    const lines = harness
+      .logText()
+      .split('\n')
+      .filter((line) => line.includes(arn));
+    expect(lines.filter((line) => line.includes('fell back to a plain connection'))).toEqual([]);
+    expect(await fixture.canLogin(username, HARD_PASSWORD)).toBe(true);
+    expect((await harness.value(arn)).password).toBe(HARD_PASSWORD);
+  });
+
   it('refuses an RDS-managed master secret that holds only username and password, saying what is missing', async () => {
     const harness = suite.harness();
     const rdsMaster = await harness.createSecret(fixture.name('rds-db-'), {

@@ -1,59 +1,54 @@
 import { describe, expect, it } from 'vitest';
+import {
+  CASE_PASSWORD,
+  DATABASE_SECRET_CASES,
+  storedText,
+} from '../../../../test/support/database-secret-cases.js';
 import { SecretFormatError } from '../../src/errors.js';
 import { randomPasswordRequest } from '../../src/password.js';
 import { alternateUserName, userNameLimit } from '../../src/secret/clone-name.js';
 import { parseDatabaseSecret, serializeDatabaseSecret } from '../../src/secret/database-secret.js';
 
-const base = { engine: 'postgres', host: 'db.example', username: 'app', password: 'pw' };
-const parse = (fields: object, requireEngine = false) =>
-  parseDatabaseSecret(JSON.stringify(fields), { family: 'postgres', source: 'arn:s', requireEngine });
+describe('database secret format (the table the SDK reads too)', () => {
+  it.each(DATABASE_SECRET_CASES.map((entry) => [entry.name, entry] as const))('%s', (_name, entry) => {
+    const read = () =>
+      parseDatabaseSecret(storedText(entry), {
+        family: entry.family,
+        secretId: 'arn:s',
+        version: 'AWSCURRENT',
+        requireEngine: entry.requireEngine,
+      });
+    if ('errorKey' in entry.expected) {
+      let caught: unknown;
+      try {
+        read();
+      } catch (error) {
+        caught = error;
+      }
+      expect(caught).toBeInstanceOf(SecretFormatError);
+      expect((caught as SecretFormatError).key).toBe(entry.expected.errorKey);
+      expect((caught as Error).message).toMatch(/^secret arn:s \(AWSCURRENT\): /);
+      expect((caught as Error).message).not.toContain(CASE_PASSWORD);
+    } else {
+      expect(read()).toMatchObject(entry.expected);
+    }
+  });
 
-describe('database secret format', () => {
-  it('accepts a port as a number or a string, defaults it per family, and keeps unknown keys', () => {
-    expect(parse({ ...base, port: 6543 }).port).toBe(6543);
-    expect(parse({ ...base, port: '6543' }).port).toBe(6543);
-    expect(parse(base).port).toBe(5432);
-    const secret = parse({ ...base, dbInstanceIdentifier: 'db-1', proxy: { x: 1 } });
+  it('keeps unknown keys when writing a new version', () => {
+    const fields = { engine: 'postgres', host: 'db', username: 'app', password: 'pw' };
+    const secret = parseDatabaseSecret(
+      JSON.stringify({ ...fields, dbInstanceIdentifier: 'db-1', proxy: { x: 1 } }),
+      {
+        family: 'postgres',
+        secretId: 'arn:s',
+      },
+    );
     expect(JSON.parse(serializeDatabaseSecret(secret, { password: 'new' }))).toEqual({
-      ...base,
+      ...fields,
       password: 'new',
       dbInstanceIdentifier: 'db-1',
       proxy: { x: 1 },
     });
-  });
-
-  it.each([
-    [{ ...base, host: undefined }, 'host'],
-    [{ ...base, username: '' }, 'username'],
-    [{ ...base, password: 42 }, 'password'],
-    [{ ...base, port: 'abc' }, 'port'],
-    [{ ...base, engine: 'mysql' }, 'engine'],
-  ])('names the bad key (%#)', (fields, key) => {
-    const error = (() => {
-      try {
-        parse(fields);
-      } catch (caught) {
-        return caught;
-      }
-    })();
-    expect(error).toBeInstanceOf(SecretFormatError);
-    expect((error as SecretFormatError).key).toBe(key);
-    expect((error as Error).message).toContain(key);
-    expect((error as Error).message).not.toContain('pw');
-  });
-
-  it('requires engine only where asked (alternating users)', () => {
-    expect(() => parse({ ...base, engine: undefined }, true)).toThrow(/missing key 'engine'/);
-    expect(parse({ ...base, engine: undefined }).engine).toBeUndefined();
-  });
-
-  it('reads ssl as AWS does: booleans and "true"/"false" strings decide, anything else prefers TLS', () => {
-    expect(parse({ ...base, ssl: true }).tls).toBe('require');
-    expect(parse({ ...base, ssl: 'TRUE' }).tls).toBe('require');
-    expect(parse({ ...base, ssl: false }).tls).toBe('disable');
-    expect(parse({ ...base, ssl: 'false' }).tls).toBe('disable');
-    expect(parse(base).tls).toBe('prefer');
-    expect(parse({ ...base, ssl: 'maybe' }).tls).toBe('prefer');
   });
 });
 

@@ -37,7 +37,7 @@ function fakeDatabase(valid: [string, string][]) {
 const secret = (fields: object, source = 'test'): DatabaseSecret =>
   parseDatabaseSecret(JSON.stringify({ engine: 'mysql', host: 'db', ...fields }), {
     family: 'mysql',
-    source,
+    secretId: source,
   });
 
 function context(engine: DatabaseEngine, stored: Record<string, object> = {}): StepContext {

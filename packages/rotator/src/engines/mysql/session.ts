@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto';
+import { VERIFIED_TLS } from '@latchkey/sdk/db';
 import { type Connection, createConnection, format, type RowDataPacket } from 'mysql2/promise';
 import type { Logger } from 'pino';
 import { DatabaseStatementError, VerificationError } from '../../errors.js';
@@ -241,7 +242,7 @@ export function mysqlEngine(engineOptions?: EngineOptions): DatabaseEngine {
             database: credentials.dbname,
             connectTimeout: options.connectTimeoutMs,
             charset: 'utf8mb4',
-            ssl: useTls ? { rejectUnauthorized: true } : undefined,
+            ssl: useTls ? VERIFIED_TLS : undefined,
           }),
         logger,
         credentials,

@@ -1,3 +1,4 @@
+import { VERIFIED_TLS } from '@latchkey/sdk/db';
 import pg from 'pg';
 import type { Logger } from 'pino';
 import { DatabaseStatementError, VerificationError } from '../../errors.js';
@@ -154,7 +155,7 @@ export function postgresEngine(engineOptions?: EngineOptions): DatabaseEngine {
             user: credentials.username,
             password: credentials.password,
             database: credentials.dbname ?? 'postgres',
-            ssl: useTls ? { rejectUnauthorized: true } : false,
+            ssl: useTls ? VERIFIED_TLS : false,
             connectionTimeoutMillis: options.connectTimeoutMs,
             statement_timeout: options.statementTimeoutMs,
             lock_timeout: options.lockTimeoutMs,

@@ -1,6 +1,7 @@
 import type { Pool } from 'undici';
 import { type Duration, durationOption } from '../../duration.js';
 import { AccessDeniedError, type SecretsError } from '../../errors.js';
+import { parseJsonText } from '../../json.js';
 import type { SecretValue } from '../../types/secret.js';
 import type { SecretRequest, SecretSource } from '../../types/source.js';
 import { mapUpstreamError } from '../upstream-error.js';
@@ -141,9 +142,10 @@ function agentError(status: number, text: string, secretId: string): SecretsErro
   );
 }
 
+/** The agent's body holds the secret: parsed by the helper whose errors never quote it. */
 function parseJson(text: string): unknown {
   try {
-    return JSON.parse(text);
+    return parseJsonText(text, "the agent's answer");
   } catch {
     return undefined;
   }
