@@ -4,7 +4,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { rawRequest } from './support/http.js';
+import { rawRequest, rawSocketStatus } from './support/http.js';
 import { type Stack, startStack } from './support/stack.js';
 
 const VALUE = 'S3cr3t-value-that-must-never-be-logged';
@@ -66,6 +66,16 @@ describe('tokens and forwarding', () => {
       expect([response.status, response.body]).toEqual([status, body]);
     },
   );
+
+  it('refuses more headers than it checks (431), before any check or read: a forwarding header behind padding too', async () => {
+    const padding = Array.from({ length: 1100 }, (_, i) => `X-Pad-${i}: a\r\n`).join('');
+    const before = stack.emulator.calls();
+    for (const path of [`/v1/${allowed}`, '/ping']) {
+      const head = `GET ${path} HTTP/1.1\r\nHost: localhost\r\nX-Vault-Token: ${stack.token}\r\n${padding}X-Forwarded-For: 203.0.113.9\r\nConnection: close\r\n\r\n`;
+      expect(await rawSocketStatus(stack.url, head)).toBe(431);
+    }
+    expect(stack.emulator.calls()).toEqual(before);
+  });
 });
 
 describe('per-client policies', () => {

@@ -51,6 +51,8 @@ function newServer(options: ListenOptions): Server {
     options.handler,
   );
   server.maxConnections = options.maxSockets;
+  // Every header is recorded, so none escapes the router's checks (it refuses more than MAX_HEADERS).
+  server.maxHeadersCount = 0;
   server.on('clientError', (error: NodeJS.ErrnoException, socket) => {
     // Malformed requests get the standard 400 (431 for huge headers) and the socket is closed.
     if (socket.writable && !socket.writableEnded) {

@@ -1,8 +1,8 @@
 /**
- * The agent's check order, exactly: (1) too many connections, 429; then, except for the probe routes (`/ping`,
- * and Latchkey's `/ready` and `/metrics`), (2) any forwarding header, 400 `Forwarded`, and (3) a missing or wrong
- * token, 403 `Bad Token`; (4) a method other than GET, 405; (5) an unknown path, 404; then the route's own
- * parameter checks (400), policy (403) and the cache.
+ * First, more headers than MAX_HEADERS: 431. Then the agent's check order, exactly: (1) too many connections, 429;
+ * then, except for the probe routes (`/ping`, and Latchkey's `/ready` and `/metrics`), (2) any forwarding header,
+ * 400 `Forwarded`, and (3) a missing or wrong token, 403 `Bad Token`; (4) a method other than GET, 405; (5) an
+ * unknown path, 404; then the route's own parameter checks (400), policy (403) and the cache.
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
@@ -20,6 +20,10 @@ const FORWARDING_HEADERS = new Set(['x-forwarded-for', 'forwarded', 'x-real-ip']
 /** The Lambda extension's Parameter Store route; its clients call it with and without a trailing `/`. */
 const PARAMETERS_PATH = '/systemsmanager/parameters/get';
 const PARAMETERS_PATH_SLASH = `${PARAMETERS_PATH}/`;
+/** More headers than this are refused (431), as hyper, under the agent, refuses them. The listeners record every
+ * header (Node's own count limit would drop the rest unseen, a forwarding header among them); Node's 16 KiB header
+ * size limit bounds how many there can be. */
+export const MAX_HEADERS = 100;
 /** `/ping` may use two connections past the limit, as in the agent, so health checks pass under load. */
 const PING_EXTRA_CONNECTIONS = 2;
 
@@ -132,6 +136,8 @@ function isPath(url: string, pathEnd: number, path: string): boolean {
 /** Runs the checks in order; returns the refusal, or undefined once a handler has taken the request. */
 function dispatch(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeaders): Refusal | undefined {
   const { req } = exchange;
+  if (req.rawHeaders.length > MAX_HEADERS * 2)
+    return { status: 431, text: 'Request Header Fields Too Large' };
   const url = req.url ?? '/';
   const mark = url.indexOf('?');
   // The path (before `?`) is compared in place, not sliced off: no string is made for it.

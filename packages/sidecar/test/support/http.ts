@@ -1,5 +1,6 @@
 /** Raw HTTP requests with exact methods and headers (node:http, no client-side normalisation). */
 import { request } from 'node:http';
+import { connect } from 'node:net';
 
 export interface RawResponse {
   readonly status: number;
@@ -41,5 +42,21 @@ export function rawRequest(base: string, path: string, options: RawRequest = {})
     );
     req.on('error', reject);
     req.end();
+  });
+}
+
+/** Send `head` as is on a new connection (no client library in the way); resolve with the status line's code (0 when
+ * the connection closed without an answer). */
+export function rawSocketStatus(base: string, head: string): Promise<number> {
+  const url = new URL(base);
+  return new Promise((resolve) => {
+    const socket = connect(Number(url.port), url.hostname.replace(/^\[|\]$/g, ''));
+    let received = '';
+    socket.on('data', (chunk: Buffer) => {
+      received += chunk.toString('latin1');
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => resolve(Number(/^HTTP\/1\.1 (\d{3})/.exec(received)?.[1] ?? 0)));
+    socket.end(head);
   });
 }
