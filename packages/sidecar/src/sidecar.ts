@@ -6,6 +6,7 @@ import type { Registry } from 'prom-client';
 import { AuditLog, type LineSink } from './audit/audit-log.js';
 import { ClientRegistry } from './auth/clients.js';
 import type { SidecarConfig } from './config/schema.js';
+import { keysWaitingForRestart } from './config/settings.js';
 import { SecretBodyRenderer } from './http/bodies/secret-body.js';
 import { ConnectionTracker } from './http/connections.js';
 import type { HandlerContext } from './http/context.js';
@@ -33,17 +34,6 @@ export interface SidecarOptions {
   /** Where audit lines go instead of `[latchkey.audit] path` (tests). */
   readonly auditSink?: LineSink;
 }
-
-/** Settings a reload cannot change: they need a restart. */
-const RESTART_KEYS = [
-  'httpPort',
-  'pathPrefix',
-  'region',
-  'cacheSize',
-  'ttlSeconds',
-  'maxRoles',
-  'ssrfHeaders',
-] as const;
 
 export class Sidecar {
   readonly listeners: readonly Listener[];
@@ -185,10 +175,13 @@ export class Sidecar {
     this.ctx.clients = clients;
     previous.close();
     this.logger.level = next.logLevel === 'none' ? 'silent' : next.logLevel;
-    const ignored = RESTART_KEYS.filter(
-      (key) => JSON.stringify(next[key]) !== JSON.stringify(this.config[key]),
-    );
-    if (ignored.length > 0) this.logger.warn({ keys: ignored }, 'these settings change only on restart');
+    const waiting = keysWaitingForRestart(this.config, next);
+    if (waiting.length > 0) {
+      this.logger.warn(
+        { keys: waiting },
+        `changed settings that apply only after a restart: ${waiting.join(', ')}`,
+      );
+    }
     this.config = next;
     this.logger.info({ clients: clients.names }, 'configuration reloaded');
   }

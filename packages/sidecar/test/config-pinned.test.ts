@@ -376,7 +376,7 @@ describe('serve --help', () => {
     ['--max-roles <n>', 'default 20'],
     ['--created-date <string|number>', 'default string'],
     ['--prefetch <id>', 'repeatable'],
-    ['--audit-log <path|-|off>', 'default - = stdout'],
+    ['--audit-log <path|-|off>', '- (stdout) or off (default -)'],
     ['--token-grace-seconds <n>', 'default 300'],
     ['--token-reload-interval-ms <n>', 'default 1000'],
     ['--shutdown-timeout-seconds <n>', 'default 10'],

@@ -1,7 +1,8 @@
 /** `latchkey serve`: the agent-compatible sidecar. Flags override the configuration file (`--config`). */
-import { agentKeys, latchkeyKeys } from '../config/keys.js';
 import { type ConfigOverride, loadConfig } from '../config/load.js';
+import { flagHelpLines } from '../config/reference.js';
 import type { SidecarConfig } from '../config/schema.js';
+import { SETTINGS } from '../config/settings.js';
 import { Sidecar } from '../sidecar.js';
 import { awsParameters, awsReaders, checkCredentials } from '../upstream/aws.js';
 import { SIDECAR_VERSION } from '../version.js';
@@ -14,53 +15,22 @@ Serve secrets over localhost HTTP, compatible with the AWS Secrets Manager Agent
 Options override the configuration file; the Lambda extension's environment variables
 (PARAMETERS_SECRETS_EXTENSION_*, SECRETS_MANAGER_TTL, SSM_PARAMETER_STORE_TTL) override the file too.
 
-  -c, --config <file>               TOML configuration (agent keys and a [latchkey] table)
-      --http-port <port>            port for every TCP address (default 2773; 0 = any free port)
-      --bind <address>              listen address, repeatable (default 127.0.0.1 and ::1)
-      --allow-non-loopback          allow a --bind address other than loopback
-      --unix-socket <path>          also listen on a Unix socket
-      --unix-socket-mode <mode>     its mode, e.g. 0660 (default)
-      --ttl-seconds <n>             cache TTL, 0-3600 (default 300)
-      --cache-size <n>              entries, 1-1000 (default 1000)
-      --max-conn <n>                open connections before 429, 1-1000 (default 800)
-      --max-stale-seconds <n>       serve a cached value this long past its TTL while AWS fails (default 900)
-      --parameter-ttl-seconds <n>   Parameter Store answers kept, 0-3600 (default 300)
-      --refresh-ahead <bool>        refresh hot secrets before they expire (default true)
-      --log-level <level>           debug, info, warn, error or none (default info)
-      --log-to-file <bool>          log to --log-file instead of stderr (default false)
-      --log-file <path>             default logs/latchkey.log
-      --path-prefix <prefix>        path form prefix (default /v1/)
-      --region <region>             AWS region (default: the SDK's chain)
-      --endpoint <url>              Secrets Manager (and STS and SSM) endpoint, e.g. an emulator
-      --ssrf-headers <a,b>          token headers (default X-Aws-Parameters-Secrets-Token,X-Vault-Token)
-      --ssrf-env-variables <a,b>    token variables (default AWS_TOKEN,AWS_SESSION_TOKEN,AWS_CONTAINER_AUTHORIZATION_TOKEN)
-      --ignore-transient-errors <bool>  serve cached values while AWS fails transiently (default true)
-      --validate-credentials <bool> check the credentials with STS at start-up (default true)
-      --credentials-file-path <path> an AWS credentials file ([default] profile)
-      --max-roles <n>               cached roles for roleArn requests (default 20; least recently used evicted)
-      --created-date <string|number> CreatedDate format (default string, as the agent)
-      --prefetch <id>               load at start-up, repeatable; /ready waits for it
-      --audit-log <path|-|off>      audit log destination (default - = stdout)
-      --token-grace-seconds <n>     an old token stays valid this long after a change (default 300)
-      --token-reload-interval-ms <n> how often token files are checked (default 1000)
-      --shutdown-timeout-seconds <n> graceful shutdown limit (default 10)
-  -h, --help                        this help
+  -c, --config <file>                 TOML configuration (agent keys and a [latchkey] table)
+${flagHelpLines().join('\n')}
+  -h, --help                          this help
 
-Signals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP reloads the configuration file and tokens.`;
-
-const LIST_KEYS = new Set(['bind', 'prefetch']);
-const BOOLEAN_FLAGS = new Set(['allow_non_loopback']);
+Signals: SIGTERM/SIGINT stop gracefully (exit 0); SIGHUP reloads the configuration file and tokens
+(settings that need a restart are logged as such; the README says which).`;
 
 function serveOptions(): Options {
   const options: Options = {
     config: { type: 'string', short: 'c' },
     help: { type: 'boolean', short: 'h' },
-    'audit-log': { type: 'string' },
   };
-  for (const key of [...Object.keys(agentKeys), ...Object.keys(latchkeyKeys)]) {
-    options[key.replaceAll('_', '-')] = BOOLEAN_FLAGS.has(key)
-      ? { type: 'boolean' }
-      : { type: 'string', multiple: LIST_KEYS.has(key) };
+  for (const setting of SETTINGS) {
+    if (setting.flag === undefined) continue;
+    options[setting.flag] =
+      setting.flagValue === '' ? { type: 'boolean' } : { type: 'string', multiple: setting.repeatable };
   }
   return options;
 }

@@ -1,11 +1,10 @@
 /** The effective configuration: defaults, then the TOML file, then the Lambda extension's environment
  * variables, then command-line flags; then the checks that span keys. */
 import { isIP } from 'node:net';
-import { applyLambdaEnv } from './env.js';
 import { ConfigError } from './errors.js';
-import { agentKeys, type ConfigDraft, latchkeyKeys } from './keys.js';
-import { defaultConfig, type SidecarConfig } from './schema.js';
-import { applyTomlFile } from './toml.js';
+import type { SidecarConfig } from './schema.js';
+import { type ConfigDraft, defaultConfig, SETTINGS, type Setting } from './settings.js';
+import { checkKeys, readTomlFile, type Table, tableAt } from './toml.js';
 
 /** A flag from the command line: `--http-port 8080` is `{ key: 'http_port', value: '8080' }`. */
 export interface ConfigOverride {
@@ -20,6 +19,47 @@ export interface LoadOptions {
 }
 
 const FLAGS = 'command line';
+const ENVIRONMENT = 'environment';
+const LATCHKEY = 'latchkey.';
+
+const topLevel = new Map<string, Setting>();
+const latchkeyTable = new Map<string, Setting>();
+const flags = new Map<string, Setting>();
+for (const setting of SETTINGS) {
+  if (setting.key?.startsWith(LATCHKEY)) latchkeyTable.set(setting.key.slice(LATCHKEY.length), setting);
+  else if (setting.key !== undefined) topLevel.set(setting.key, setting);
+  if (setting.flag !== undefined) flags.set(setting.flag.replaceAll('-', '_'), setting);
+}
+
+function applyFile(draft: ConfigDraft, file: string): void {
+  for (const [key, value] of Object.entries(readTomlFile(file))) {
+    if (key === 'latchkey') {
+      applyLatchkeyTable(draft, tableAt(value, { file, key }), file);
+      continue;
+    }
+    const setting = topLevel.get(key);
+    if (!setting) throw new ConfigError(file, key, 'unknown key');
+    setting.apply(draft, value, { file, key }, 'file');
+  }
+}
+
+function applyLatchkeyTable(draft: ConfigDraft, table: Table, file: string): void {
+  checkKeys(table, [...latchkeyTable.keys()], file, LATCHKEY);
+  for (const [key, value] of Object.entries(table)) {
+    latchkeyTable.get(key)?.apply(draft, value, { file, key: `${LATCHKEY}${key}` }, 'file');
+  }
+}
+
+/** The Lambda extension's variables; an empty one counts as unset. */
+function applyEnvironment(draft: ConfigDraft, env: NodeJS.ProcessEnv): void {
+  for (const setting of SETTINGS) {
+    for (const variable of setting.env) {
+      const value = env[variable.name];
+      if (value !== undefined && value !== '')
+        variable.apply(draft, value, { file: ENVIRONMENT, key: variable.name });
+    }
+  }
+}
 
 export function isLoopbackAddress(address: string): boolean {
   if (address === 'localhost' || address === '::1') return true;
@@ -27,27 +67,20 @@ export function isLoopbackAddress(address: string): boolean {
   return address.toLowerCase().startsWith('::ffff:127.');
 }
 
-export function applyOverride(draft: ConfigDraft, override: ConfigOverride): void {
+function applyOverride(draft: ConfigDraft, override: ConfigOverride): void {
   const flag = `--${override.key.replaceAll('_', '-')}`;
-  const where = { file: FLAGS, key: flag };
-  const setter = agentKeys[override.key] ?? latchkeyKeys[override.key];
-  if (override.key === 'audit_log') {
-    const path = String(override.value);
-    draft.latchkey.audit = path === 'off' ? { enabled: false, path: '-' } : { enabled: true, path };
-  } else if (setter) {
-    setter(draft, override.value, where);
-  } else {
-    throw new ConfigError(FLAGS, flag, 'unknown option');
-  }
+  const setting = flags.get(override.key);
+  if (setting === undefined) throw new ConfigError(FLAGS, flag, 'unknown option');
+  setting.apply(draft, override.value, { file: FLAGS, key: flag }, 'flag');
 }
 
 export function loadConfig(options: LoadOptions = {}): SidecarConfig {
   const draft = defaultConfig() as ConfigDraft;
   if (options.file) {
     draft.file = options.file;
-    applyTomlFile(draft, options.file);
+    applyFile(draft, options.file);
   }
-  applyLambdaEnv(draft, options.env ?? process.env);
+  applyEnvironment(draft, options.env ?? process.env);
   for (const override of options.overrides ?? []) applyOverride(draft, override);
   validate(draft);
   return draft;

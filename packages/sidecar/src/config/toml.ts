@@ -1,20 +1,19 @@
-/** The TOML configuration file: the agent's flat keys, plus Latchkey's own `[latchkey]` table with its
- * `[latchkey.audit]`, `[[latchkey.clients]]` and `[[latchkey.render]]` sub-tables. Unknown keys are errors. */
+/** The TOML configuration file: reading it, and the `[latchkey.audit]`, `[[latchkey.clients]]` and
+ * `[[latchkey.render]]` tables, whose keys are checked here (the other keys are the settings table's). */
 import { readFileSync } from 'node:fs';
 import { parse, TomlError } from 'smol-toml';
 import { parsePolicy } from '../auth/policy.js';
 import { ConfigError } from './errors.js';
-import { agentKeys, type ConfigDraft, latchkeyKeys } from './keys.js';
-import type { ClientConfig, RenderFormat, RenderTemplate, TokenSpec } from './schema.js';
+import type { AuditConfig, ClientConfig, RenderFormat, RenderTemplate, TokenSpec } from './schema.js';
 import { asBool, asEnum, asMode, asString, asStringList, fail, type Where } from './values.js';
 
-type Table = Record<string, unknown>;
+export type Table = Record<string, unknown>;
 
 function isTable(value: unknown): value is Table {
   return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
 }
 
-function tableAt(value: unknown, where: Where): Table {
+export function tableAt(value: unknown, where: Where): Table {
   if (!isTable(value)) fail(where, 'must be a table');
   return value;
 }
@@ -24,7 +23,7 @@ function tablesAt(value: unknown, where: Where): Table[] {
   return value.map((item, index) => tableAt(item, { file: where.file, key: `${where.key}[${index}]` }));
 }
 
-function checkKeys(table: Table, allowed: readonly string[], file: string, prefix: string): void {
+export function checkKeys(table: Table, allowed: readonly string[], file: string, prefix: string): void {
   for (const key of Object.keys(table)) {
     if (!allowed.includes(key)) {
       throw new ConfigError(file, `${prefix}${key}`, `unknown key (expected one of: ${allowed.join(', ')})`);
@@ -121,36 +120,30 @@ export function parseRenderTemplate(table: Table, file: string, key: string): Re
   return { path, format, secret, jsonKey, env, mode, command };
 }
 
-function applyLatchkeyTable(draft: ConfigDraft, table: Table, file: string): void {
-  const subTables = ['audit', 'clients', 'render'];
-  checkKeys(table, [...Object.keys(latchkeyKeys), ...subTables], file, 'latchkey.');
-  for (const [key, value] of Object.entries(table)) {
-    const setter = latchkeyKeys[key];
-    if (setter) setter(draft, value, { file, key: `latchkey.${key}` });
-  }
-  if (table.audit !== undefined) {
-    const audit = tableAt(table.audit, { file, key: 'latchkey.audit' });
-    checkKeys(audit, ['enabled', 'path'], file, 'latchkey.audit.');
-    draft.latchkey.audit = {
-      enabled:
-        audit.enabled === undefined ? true : asBool(audit.enabled, { file, key: 'latchkey.audit.enabled' }),
-      path: audit.path === undefined ? '-' : asString(audit.path, { file, key: 'latchkey.audit.path' }),
-    };
-  }
-  if (table.clients !== undefined) {
-    draft.latchkey.clients = tablesAt(table.clients, { file, key: 'latchkey.clients' }).map((client, index) =>
-      parseClient(client, file, `latchkey.clients[${index}]`),
-    );
-  }
-  if (table.render !== undefined) {
-    draft.latchkey.render = tablesAt(table.render, { file, key: 'latchkey.render' }).map((template, index) =>
-      parseRenderTemplate(template, file, `latchkey.render[${index}]`),
-    );
-  }
+export function parseAuditTable(value: unknown, where: Where): AuditConfig {
+  const { file, key } = where;
+  const audit = tableAt(value, where);
+  checkKeys(audit, ['enabled', 'path'], file, `${key}.`);
+  return {
+    enabled: audit.enabled === undefined ? true : asBool(audit.enabled, { file, key: `${key}.enabled` }),
+    path: audit.path === undefined ? '-' : asString(audit.path, { file, key: `${key}.path` }),
+  };
 }
 
-/** Read a TOML file and apply it to `draft`. */
-export function applyTomlFile(draft: ConfigDraft, file: string): void {
+export function parseClients(value: unknown, where: Where): ClientConfig[] {
+  return tablesAt(value, where).map((client, index) =>
+    parseClient(client, where.file, `${where.key}[${index}]`),
+  );
+}
+
+export function parseRenderTemplates(value: unknown, where: Where): RenderTemplate[] {
+  return tablesAt(value, where).map((template, index) =>
+    parseRenderTemplate(template, where.file, `${where.key}[${index}]`),
+  );
+}
+
+/** Read and parse a TOML file. */
+export function readTomlFile(file: string): Table {
   let text: string;
   try {
     text = readFileSync(file, 'utf8');
@@ -161,22 +154,12 @@ export function applyTomlFile(draft: ConfigDraft, file: string): void {
       `cannot read the configuration file: ${(error as NodeJS.ErrnoException).code ?? (error as Error).message}`,
     );
   }
-  let document: Table;
   try {
-    document = parse(text) as Table;
+    return parse(text) as Table;
   } catch (error) {
     if (error instanceof TomlError) {
       throw new ConfigError(file, `line ${error.line}`, `invalid TOML: ${error.message.split('\n')[0]}`);
     }
     throw error;
-  }
-  for (const [key, value] of Object.entries(document)) {
-    if (key === 'latchkey') {
-      applyLatchkeyTable(draft, tableAt(value, { file, key }), file);
-      continue;
-    }
-    const setter = agentKeys[key];
-    if (!setter) throw new ConfigError(file, key, 'unknown key');
-    setter(draft, value, { file, key });
   }
 }

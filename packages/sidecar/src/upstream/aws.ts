@@ -7,14 +7,10 @@ import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager
 import type { SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
 import { AwsSource, SecretsCache, type SecretsError } from '@latchkey/sdk';
+import { cacheSettings } from '../config/cache-settings.js';
 import type { SidecarConfig } from '../config/schema.js';
 import type { ReaderDependencies } from '../sidecar.js';
 import { type FetchParameter, ParameterCache } from './parameters.js';
-
-/** With PARAMETERS_SECRETS_EXTENSION_CACHE_ENABLED=false every read goes upstream (still coalesced). */
-function ttlMs(config: SidecarConfig): number {
-  return config.cacheEnabled ? config.ttlSeconds * 1000 : 0;
-}
 
 /** `timeoutMs`: per request, 0 for none (SECRETS_MANAGER_TIMEOUT_MILLIS, or SSM_PARAMETER_STORE_TIMEOUT_MILLIS). */
 export function awsClientConfig(
@@ -68,6 +64,7 @@ export function awsReaders(
   clientOverrides: SecretsManagerClientConfig = {},
 ): (roleArn: string | undefined) => SecretsCache {
   const clientConfig = { ...awsClientConfig(config), ...clientOverrides };
+  const cache = cacheSettings(config);
   return (roleArn) => {
     // SECRETS_MANAGER_TIMEOUT_MILLIS bounds each whole upstream call; 0 (the default) means no limit, as in the
     // Lambda extension.
@@ -85,10 +82,10 @@ export function awsReaders(
     return new SecretsCache({
       source,
       closeSource: true,
-      ttlMs: ttlMs(config),
-      maxEntries: config.cacheSize,
-      maxStaleMs: config.ignoreTransientErrors ? config.latchkey.maxStaleSeconds * 1000 : 0,
-      refreshAhead: config.latchkey.refreshAhead ? 0.2 : 0,
+      ttlMs: cache.ttlMs,
+      maxEntries: cache.maxEntries,
+      maxStaleMs: cache.maxStaleMs,
+      refreshAhead: cache.refreshAhead,
       registry: deps.registry,
       logger: deps.logger.child({ component: 'cache', ...(roleArn === undefined ? {} : { roleArn }) }),
     });
@@ -119,11 +116,12 @@ export function awsParameters(
     if (output.Parameter === undefined) throw new Error('GetParameter answered without a Parameter');
     return output.Parameter;
   };
+  const cache = cacheSettings(config);
   return new ParameterCache({
     fetch,
-    ttlMs: config.cacheEnabled ? config.latchkey.parameterTtlSeconds * 1000 : 0,
-    maxEntries: config.cacheSize,
-    maxStaleMs: config.ignoreTransientErrors ? config.latchkey.maxStaleSeconds * 1000 : 0,
+    ttlMs: cache.parameterTtlMs,
+    maxEntries: cache.maxEntries,
+    maxStaleMs: cache.maxStaleMs,
     registry: deps.registry,
     onClose: () => {
       // A client that never loaded has nothing to destroy (and its failure was reported to the read that loaded it).
