@@ -7,7 +7,7 @@ import type { Logger } from '@latchkey/sdk';
 import { type Database, startMariadb, startPostgres } from './databases.js';
 import { runScenario, type ScenarioReport, type Strategy } from './scenario.js';
 import { SecretValues } from './secret-values.js';
-import { type StackLogs, startStack } from './stack.js';
+import { type Stack, type StackLogs, type StackOptions, startStack } from './stack.js';
 
 export interface TrafficOptions {
   /** Rotations per engine and strategy. */
@@ -43,7 +43,7 @@ export interface TrafficReport {
  */
 export const TRAFFIC_DEFAULTS = { rotations: 5, sidecarTtlSeconds: 2, minQueriesPerClient: 50 } as const;
 
-const STRATEGIES: readonly Strategy[] = ['single-user', 'alternating-users'];
+export const STRATEGIES: readonly Strategy[] = ['single-user', 'alternating-users'];
 
 /** The SDK's logger interface, writing JSON lines into memory. */
 class LineLogger implements Logger {
@@ -60,6 +60,34 @@ class LineLogger implements Logger {
 
 const lineCount = (text: string) => text.split('\n').filter(Boolean).length;
 
+/**
+ * Starts the stack and both databases (their masters' passwords go into `secrets`), runs the cases `each` gives for
+ * each database, all at once and every one to its end even when another fails (so nothing is left querying at
+ * shutdown), then stops everything. Rejects with the first case's failure.
+ */
+export async function onStackAndDatabases<T>(
+  stackOptions: StackOptions,
+  secrets: SecretValues,
+  each: (stack: Stack, db: Database) => Promise<T>[],
+): Promise<{ results: T[]; logs: StackLogs }> {
+  const stack = await startStack(stackOptions);
+  const databases: Database[] = [];
+  let logs: StackLogs = { rotator: '', sidecar: '', audit: '' };
+  let outcomes: PromiseSettledResult<T>[] = [];
+  try {
+    databases.push(await startPostgres());
+    databases.push(await startMariadb());
+    for (const db of databases) secrets.add(db.master.password);
+    outcomes = await Promise.allSettled(databases.flatMap((db) => each(stack, db)));
+  } finally {
+    logs = await stack.stop();
+    for (const db of databases) await db.close();
+  }
+  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
+  if (failed) throw failed.reason;
+  return { results: outcomes.map((outcome) => (outcome as PromiseFulfilledResult<T>).value), logs };
+}
+
 export async function runRotationUnderTraffic(options: TrafficOptions): Promise<TrafficReport> {
   const startedAt = performance.now();
   const secrets = new SecretValues();
@@ -70,39 +98,25 @@ export async function runRotationUnderTraffic(options: TrafficOptions): Promise<
     options.progress?.(line);
   };
 
-  const stack = await startStack({ sidecarTtlSeconds: options.sidecarTtlSeconds });
-  const databases: Database[] = [];
-  let logs: StackLogs = { rotator: '', sidecar: '', audit: '' };
-  let outcomes: PromiseSettledResult<ScenarioReport>[] = [];
-  try {
-    databases.push(await startPostgres());
-    databases.push(await startMariadb());
-    for (const db of databases) secrets.add(db.master.password);
-    // Every scenario runs to its end, even when another fails, so nothing is left querying at shutdown.
-    outcomes = await Promise.allSettled(
-      databases.flatMap((db) =>
-        STRATEGIES.map((strategy) =>
-          runScenario(stack, db, strategy, secrets, {
-            rotations: options.rotations,
-            pickupTimeoutMs: options.sidecarTtlSeconds * 3_000 + 10_000,
-            sdkLogger,
-            progress,
-            signal: options.signal,
-          }),
-        ),
+  const { results: scenarios, logs } = await onStackAndDatabases(
+    { sidecarTtlSeconds: options.sidecarTtlSeconds },
+    secrets,
+    (stack, db) =>
+      STRATEGIES.map((strategy) =>
+        runScenario(stack, db, strategy, secrets, {
+          rotations: options.rotations,
+          pickupTimeoutMs: options.sidecarTtlSeconds * 3_000 + 10_000,
+          sdkLogger,
+          progress,
+          signal: options.signal,
+        }),
       ),
-    );
-  } finally {
-    logs = await stack.stop();
-    for (const db of databases) await db.close();
-  }
-  const failed = outcomes.find((outcome) => outcome.status === 'rejected');
-  if (failed) throw failed.reason;
+  );
 
   return {
     rotationsPerScenario: options.rotations,
     sidecarTtlSeconds: options.sidecarTtlSeconds,
-    scenarios: outcomes.map((outcome) => (outcome as PromiseFulfilledResult<ScenarioReport>).value),
+    scenarios,
     durationMs: performance.now() - startedAt,
     secretValuesKnown: secrets.size,
     logLines: {

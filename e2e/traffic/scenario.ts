@@ -104,29 +104,13 @@ export async function runScenario(
 ): Promise<ScenarioReport> {
   const sm = stack.secretsManager;
   const tag = `${db.engine}/${strategy}`;
-  const createSecret = async (name: string, value: object) =>
-    (await sm.send(new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }))).ARN!;
   const current = async (secretId: string) => {
     const output = await sm.send(new GetSecretValueCommand({ SecretId: secretId }));
     const value = JSON.parse(output.SecretString!) as { username: string; password: string };
     secrets.add(value.password);
     return { versionId: output.VersionId!, ...value };
   };
-
-  const suffix = randomBytes(4).toString('hex');
-  const user = { username: db.userName('lk_e2e_app'), password: newPassword() };
-  secrets.add(user.password);
-  await db.createUser(user);
-  let masterarn: string | undefined;
-  if (strategy === 'alternating-users') {
-    secrets.add(db.master.password);
-    masterarn = await createSecret(`e2e/${db.engine}-master-${suffix}`, { ...db.location, ...db.master });
-  }
-  const secretId = await createSecret(`e2e/${db.engine}-${strategy}-${suffix}`, {
-    ...db.location,
-    ...user,
-    ...(masterarn ? { masterarn } : {}),
-  });
+  const secretId = await createDatabaseSecret(stack, db, strategy, secrets, 'e2e');
 
   const source = new VersionCheckCountingSource(new AwsSource({ clientConfig: stack.emulator.clientConfig }));
   // An app's cache as the SDK's README shows it (default TTL); the pool helper does the rotation work.
@@ -157,16 +141,7 @@ export async function runScenario(
     warmUpQueries = queriesSoFar();
     for (let i = 0; i < options.rotations; i++) {
       options.signal?.throwIfAborted();
-      const { VersionId } = await sm.send(
-        new RotateSecretCommand({
-          SecretId: secretId,
-          RotationLambdaARN: stack.lambdaArn(db.family),
-          RotationRules: { AutomaticallyAfterDays: 30 },
-        }),
-      );
-      const versionId = VersionId!;
-      const outcome = await stack.emulator.rotation.whenIdle(secretId);
-      const status = outcome?.versionId === versionId ? outcome.status : 'unknown';
+      const { versionId, status, error } = await rotateOnce(stack, db, secretId);
       const after = await current(secretId);
       const stages =
         (await sm.send(new DescribeSecretCommand({ SecretId: secretId }))).VersionIdsToStages ?? {};
@@ -186,7 +161,7 @@ export async function runScenario(
       const record: RotationRecord = {
         versionId,
         status,
-        ...(outcome?.error ? { error: outcome.error } : {}),
+        ...(error ? { error } : {}),
         currentChanged:
           after.versionId === versionId &&
           after.versionId !== before.versionId &&
@@ -234,6 +209,61 @@ export async function runScenario(
       failures: sidecarClient.failures,
     },
   };
+}
+
+/**
+ * A database user and its secret in the emulator (with a master secret for alternating users), named
+ * `<prefix>/<engine>-<strategy>-<random>`. Every password goes into `secrets`, for the leak checks.
+ */
+export async function createDatabaseSecret(
+  stack: Stack,
+  db: Database,
+  strategy: Strategy,
+  secrets: SecretValues,
+  prefix: string,
+): Promise<string> {
+  const createSecret = async (name: string, value: object) =>
+    (
+      await stack.secretsManager.send(
+        new CreateSecretCommand({ Name: name, SecretString: JSON.stringify(value) }),
+      )
+    ).ARN!;
+  const suffix = randomBytes(4).toString('hex');
+  const user = { username: db.userName('lk_e2e_app'), password: newPassword() };
+  secrets.add(user.password);
+  await db.createUser(user);
+  let masterarn: string | undefined;
+  if (strategy === 'alternating-users') {
+    secrets.add(db.master.password);
+    masterarn = await createSecret(`${prefix}/${db.engine}-master-${suffix}`, {
+      ...db.location,
+      ...db.master,
+    });
+  }
+  return createSecret(`${prefix}/${db.engine}-${strategy}-${suffix}`, {
+    ...db.location,
+    ...user,
+    ...(masterarn ? { masterarn } : {}),
+  });
+}
+
+/** One RotateSecret with our rotation function, awaited through the emulator: the new version and how it ended. */
+export async function rotateOnce(
+  stack: Stack,
+  db: Database,
+  secretId: string,
+): Promise<{ versionId: string; status: string; error?: string }> {
+  const { VersionId } = await stack.secretsManager.send(
+    new RotateSecretCommand({
+      SecretId: secretId,
+      RotationLambdaARN: stack.lambdaArn(db.family),
+      RotationRules: { AutomaticallyAfterDays: 30 },
+    }),
+  );
+  const versionId = VersionId!;
+  const outcome = await stack.emulator.rotation.whenIdle(secretId);
+  const status = outcome?.versionId === versionId ? outcome.status : 'unknown';
+  return { versionId, status, ...(outcome?.error ? { error: outcome.error } : {}) };
 }
 
 function describeRotation(tag: string, index: number, record: RotationRecord): string {
