@@ -69,7 +69,7 @@ export class Sidecar {
       createLogger({ level: config.logLevel, file: config.logToFile ? config.latchkey.logFile : undefined });
     const onReload = tokenReloadLogger(logger);
     const clients = ClientRegistry.fromConfig(config, { env, onReload });
-    const connections = new ConnectionTracker();
+    const connections = new ConnectionTracker(config.maxConn);
     const metrics = new SidecarMetrics(() => connections.count);
     const renderer = new SecretBodyRenderer(config.latchkey.createdDate);
     let readers: SecretReaders | undefined;
@@ -91,7 +91,6 @@ export class Sidecar {
           : undefined;
       const prefetcher = new Prefetcher(readers.primary, config.latchkey.prefetch, logger);
       const ctx: HandlerContext = {
-        maxConn: config.maxConn,
         pathPrefix: config.pathPrefix,
         tokenHeaders: new Set(config.ssrfHeaders.map((name) => name.toLowerCase())),
         clients,

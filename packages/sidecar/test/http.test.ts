@@ -221,24 +221,57 @@ describe('listeners and connections', () => {
     expect(viaSocket.status).toBe(200);
   });
 
-  it('answers 429 past max_conn, and lets /ping use two more', async () => {
+  it('answers 429 past max_conn while every connection serves a request, and lets /ping use two more', async () => {
+    let release: () => void = () => undefined;
+    const slow = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    const reader = new FakeReader();
+    const lookup = reader.lookup.bind(reader);
+    let entered = 0;
+    reader.lookup = async (id, options) => {
+      entered++;
+      await slow;
+      return lookup(id, options);
+    };
+    const { url } = await start({ reader, overrides: [{ key: 'max_conn', value: '2' }] });
+    const busy = [1, 2].map(() => rawRequest(url, '/v1/MyTest', { headers: AUTH }));
+    await expect.poll(() => entered).toBe(2);
+    // Those two plus this request's own connection make three.
+    const limited = await rawRequest(url, '/v1/MyTest', { headers: AUTH });
+    expect([limited.status, limited.body]).toEqual([429, 'Connection limit exceeded']);
+    expect((await rawRequest(url, '/ping')).status).toBe(200);
+    release();
+    expect((await Promise.all(busy)).map((response) => response.status)).toEqual([200, 200]);
+  });
+
+  it('at max_conn, closes the oldest connection not serving a request to let a new one in', async () => {
     const { url } = await start({ overrides: [{ key: 'max_conn', value: '2' }] });
     const { port, hostname } = new URL(url);
-    const sockets = await Promise.all(
-      [1, 2].map(
-        () =>
-          new Promise<ReturnType<typeof connect>>((resolve) => {
-            const socket = connect(Number(port), hostname, () => resolve(socket));
-          }),
-      ),
-    );
+    const open = (head: string) =>
+      new Promise<ReturnType<typeof connect>>((resolve) => {
+        const socket = connect(Number(port), hostname, () => {
+          socket.write(head);
+          resolve(socket);
+        });
+        socket.on('error', () => undefined);
+      });
+    const closed = (socket: ReturnType<typeof connect>) =>
+      new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
+    const HALF = 'GET /v1/MyTest HTTP/1.1\r\nHost: x\r\n';
+    // A connection that stops half-way through its headers, then one that never sends a byte: the limit is reached.
+    const halfSent = await open(HALF);
+    const silent = await open('');
     try {
-      // Those two plus this request's own connection make three.
-      const limited = await rawRequest(url, '/v1/MyTest', { headers: AUTH });
-      expect([limited.status, limited.body]).toEqual([429, 'Connection limit exceeded']);
-      expect((await rawRequest(url, '/ping')).status).toBe(200);
+      expect((await rawRequest(url, '/v1/MyTest', { headers: AUTH })).status).toBe(200);
+      await closed(halfSent);
+      expect(silent.destroyed).toBe(false);
+      const another = await open(HALF);
+      expect((await rawRequest(url, '/v1/MyTest', { headers: AUTH })).status).toBe(200);
+      await closed(silent);
+      another.destroy();
     } finally {
-      for (const socket of sockets) socket.destroy();
+      for (const socket of [halfSent, silent]) socket.destroy();
     }
   });
 

@@ -14,7 +14,6 @@ export interface Readiness {
 
 /** What request handling reads. Fields that SIGHUP reloads (`clients`, `logger` level) are swapped in place. */
 export interface HandlerContext {
-  maxConn: number;
   pathPrefix: string;
   /** Lower-cased names of the headers that carry a token. */
   tokenHeaders: ReadonlySet<string>;

@@ -92,6 +92,7 @@ export class Exchange {
     if (cache === undefined) headers.length = 8;
     res.writeHead(status, headers);
     res.end(body);
+    this.ctx.connections.idle(this.req.socket);
     this.finish(status);
   }
 

@@ -101,6 +101,7 @@ export function createRequestHandler(
   let sequence = 0;
   const watched = watchedHeaders(ctx.tokenHeaders);
   return (req, res) => {
+    ctx.connections.busy(req.socket);
     const exchange = new Exchange(ctx, req, res, idPrefix + (++sequence).toString(36));
     try {
       route(ctx, exchange, watched);
@@ -152,7 +153,7 @@ function dispatch(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeade
         ? 'metrics'
         : undefined;
   if (probe !== undefined) exchange.route = probe;
-  const limit = ctx.maxConn + (probe === 'ping' ? PING_EXTRA_CONNECTIONS : 0);
+  const limit = ctx.connections.maxConn + (probe === 'ping' ? PING_EXTRA_CONNECTIONS : 0);
   if (ctx.connections.count > limit) return { status: 429, text: 'Connection limit exceeded' };
 
   if (probe !== undefined) {
