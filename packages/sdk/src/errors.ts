@@ -89,3 +89,9 @@ export class InvalidReferenceError extends SecretsError {
   readonly code = 'InvalidReferenceError';
   readonly transient = false;
 }
+
+/** Whether retrying later may succeed. Anything that is not a `SecretsError` (a custom source's own error, a lower
+ * layer's) counts as a transient upstream failure, as the cache treats it. */
+export function isTransient(error: unknown): boolean {
+  return !(error instanceof SecretsError) || error.transient;
+}

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto';
+import { once } from 'node:events';
 import {
   CreateSecretCommand,
   PutSecretValueCommand,
@@ -16,6 +17,7 @@ import {
   UpstreamUnavailableError,
 } from '@latchkey/sdk';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { settle } from './support/stub-source.js';
 
 /** Integration: the cache and AwsSource over HTTP against the emulator, counting its calls. */
 let emu: Emulator;
@@ -117,9 +119,13 @@ describe('SecretsCache on the emulator', () => {
     expect(emu.calls('DescribeSecret')).toBe(1); // backing off: no second call
     emu.faults.clear(fault);
     emu.faults.inject({ kind: 'internal-error', operation: 'DescribeSecret', count: 1 });
+    // The retry's failure must be handled (its backoff set) before the clock moves on.
+    const retried = once(cache, 'error');
     clock.advance(1_000);
     await cache.get(name);
-    await expect.poll(() => emu.calls('DescribeSecret')).toBe(2);
+    await retried;
+    await settle();
+    expect(emu.calls('DescribeSecret')).toBe(2);
     clock.advance(2_000);
     await cache.get(name);
     await expect.poll(async () => (await cache.get(name)).stale).toBe(false);

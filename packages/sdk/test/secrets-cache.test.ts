@@ -617,6 +617,20 @@ describe('SecretsCache: prefetch', () => {
     expect(source.calls.GetSecretValue).toBe(0);
   });
 
+  it('reads one by one a secret whose batch item failed with an unknown error (transient, as everywhere else)', async () => {
+    const { source, cache } = setup();
+    source.put('a', 'a');
+    source.put('b', 'b');
+    const batch = source.batchGetSecretValue.bind(source);
+    source.batchGetSecretValue = async (ids) =>
+      (await batch(ids)).map((item) =>
+        item.secretId === 'b' ? { secretId: 'b', error: new Error('socket hang up') } : item,
+      );
+    const results = await cache.prefetch(['a', 'b']);
+    expect(results.map((r) => r.value?.string)).toEqual(['a', 'b']);
+    expect(source.calls.GetSecretValue).toBe(1);
+  });
+
   it('reads one by one when a batch call fails', async () => {
     const { source, cache } = setup();
     source.put('a', 'a');

@@ -1,23 +1,21 @@
-import type { SecretsError } from '../errors.js';
-import type { CachedSecret, CacheLookup, SecretValue } from '../types/secret.js';
+import type { CachedSecret, CacheLookup, CacheStatus, SecretValue } from '../types/secret.js';
 import type { SecretRequest } from '../types/source.js';
-import type { FailureState } from './policy.js';
+import { KeyedEntry } from './keyed-cache.js';
 
 /** Bytes charged to every entry on top of its value, for the bookkeeping around it (`maxBytes`). */
 const ENTRY_OVERHEAD_BYTES = 256;
 
 /**
- * The state of one cache key (secret id + versionId + versionStage). Results handed to callers are built once per
- * version and reused, so a warm hit allocates nothing and returns the same value object every time.
+ * The state of one SecretsCache key (secret id + versionId + versionStage): the shared policy's state plus what
+ * version checks need. Results handed to callers are built once per version and reused, so a warm hit allocates
+ * nothing and returns the same value object every time.
  */
-export class CacheEntry implements FailureState {
-  readonly key: string;
+export class CacheEntry extends KeyedEntry<SecretValue, CacheLookup> {
   /** The upstream request for this key (no signal: one fetch serves every waiting caller). */
   readonly request: SecretRequest;
   /** A versionId without a stage names an immutable version: it is fetched once and never re-checked. */
   readonly pinned: boolean;
 
-  value: SecretValue | undefined;
   /** Prebuilt results for `value`. */
   hit!: CacheLookup;
   hitPromise!: Promise<CacheLookup>;
@@ -26,14 +24,10 @@ export class CacheEntry implements FailureState {
   cached!: CachedSecret;
   cachedPromise!: Promise<CachedSecret>;
   staleCached!: CachedSecret;
-  size = ENTRY_OVERHEAD_BYTES;
+  override size = ENTRY_OVERHEAD_BYTES;
 
   /** From here on a read also starts a background check (refresh-ahead, rotation polling, scheduled rotation). */
   checkAt = 0;
-  /** From here on the value is not served without asking upstream (except as a stale fallback). */
-  expiresAt = 0;
-  /** The refresh in flight, shared by every caller waiting for this key. */
-  inflight: Promise<CacheLookup> | undefined;
   /** When the last forced refresh started; another within `minRefreshInterval` reuses its outcome. Only forced
    * refreshes count: a refresh right after an ordinary read (an app that just failed to log in with it) still goes
    * upstream. */
@@ -44,16 +38,8 @@ export class CacheEntry implements FailureState {
   pendingVersionId: string | undefined;
   pendingSince = 0;
 
-  /** The last upstream error, until a success clears it. */
-  error: SecretsError | undefined;
-  failures = 0;
-  /** No upstream call for this key before this time (backoff; for a permanent error, the negative-cache time),
-   * unless the upstream's recovery or a probe allows one (see policy.ts). */
-  retryAt = 0;
-  recoveryDelay = 0;
-
   constructor(key: string, request: SecretRequest) {
-    this.key = key;
+    super(key);
     this.request = request;
     this.pinned = request.versionId !== undefined && request.versionStage === undefined;
   }
@@ -75,7 +61,11 @@ export class CacheEntry implements FailureState {
     return true;
   }
 
-  clearValue(): void {
+  result(status: CacheStatus): CacheLookup {
+    return status === 'hit' ? this.hit : status === 'stale' ? this.stale : this.miss;
+  }
+
+  override clearValue(): void {
     this.value = undefined;
     this.size = ENTRY_OVERHEAD_BYTES;
   }

@@ -50,7 +50,8 @@ export class UpstreamHealth {
     this.#random = random;
   }
 
-  /** Records a failure of `state`'s key at `now` and sets its backoff. */
+  /** Records a failure of `state`'s key at `now` and sets its backoff. A permanent error is an answer: the caller
+   * reports it through `answered` too. */
   failed(state: FailureState, error: SecretsError, backoff: CacheConfig['backoff'], now: number): void {
     state.error = error;
     state.failures += 1;
@@ -59,8 +60,6 @@ export class UpstreamHealth {
     if (error.transient) {
       this.#down = true;
       this.#probeAt = now + this.#probeDelay();
-    } else {
-      this.answered(now); // a permanent error is an answer: the upstream is up
     }
   }
 

@@ -1,10 +1,10 @@
 import { EventEmitter } from 'node:events';
-import { LRUCache } from 'lru-cache';
 import { type Clock, systemClock, type TimerHandle } from '../clock.js';
 import {
   AccessDeniedError,
   InvalidJsonError,
   InvalidRequestError,
+  isTransient,
   SecretsError,
   UpstreamUnavailableError,
   WrongSecretTypeError,
@@ -17,9 +17,9 @@ import type { BatchItem, SecretDescription, SecretRequest, SecretSource } from '
 import { untilAborted } from './abort.js';
 import { CacheEntry } from './entry.js';
 import type { ChangeListener, EntryRef, SecretsCacheEvents } from './events.js';
+import { KeyedCache } from './keyed-cache.js';
 import { type CacheMetrics, noMetrics, PromCacheMetrics, type UpstreamOperation } from './metrics.js';
 import { type CacheConfig, resolveCacheConfig, type SecretsCacheOptions } from './options.js';
-import { UpstreamHealth } from './policy.js';
 import { checkVersion, type VersionCheck } from './versions.js';
 
 /** Which version of a secret a call means. Both are part of the cache key. */
@@ -56,6 +56,9 @@ interface Watch {
  * - Transient upstream failures serve the last value (flagged stale) for up to `maxStale`, with jittered
  *   exponential backoff; permanent failures are reported and remembered for the backoff time.
  * - Bounded by entries and bytes (LRU).
+ *
+ * The entry policy (TTL, stale window, remembered errors, backoff, recovery, single-flight, bounds) is KeyedCache's;
+ * this class adds the version checks, refresh-ahead, rotation polling, forced refreshes, watches and events.
  */
 export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   readonly #config: CacheConfig;
@@ -65,12 +68,8 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   readonly #random: () => number;
   readonly #logger: Logger;
   readonly #metrics: CacheMetrics;
-  readonly #entries: LRUCache<string, CacheEntry>;
+  readonly #entries: KeyedCache<CacheEntry, CacheLookup>;
   readonly #watches = new Map<string, Watch>();
-  readonly #health: UpstreamHealth;
-  #closed = false;
-  /** True while #reindex takes an entry out and puts it back: that entry never left. */
-  #reindexing = false;
   /** False once DescribeSecret was denied (or when the source has none). */
   #canDescribe: boolean;
 
@@ -82,18 +81,16 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     this.#canDescribe = this.#source.describeSecret !== undefined;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;
-    this.#health = new UpstreamHealth(this.#random);
     this.#logger = options.logger ?? silentLogger;
-    const { maxEntries, maxBytes } = this.#config;
-    // After the removal, not during it: a listener that throws cannot leave the LRU half updated.
-    const disposeAfter = (entry: CacheEntry) => {
-      if (!this.#reindexing) this.#evicted(entry);
-    };
-    this.#entries = new LRUCache<string, CacheEntry>(
-      maxBytes === undefined
-        ? { max: maxEntries, disposeAfter }
-        : { max: maxEntries, maxSize: maxBytes, sizeCalculation: (entry) => entry.size, disposeAfter },
-    );
+    this.#entries = new KeyedCache<CacheEntry, CacheLookup>(this.#config, {
+      clock: this.#clock,
+      random: this.#random,
+      onEvict: (entry) => this.#evicted(entry),
+      onSettled: (entry) => {
+        if (this.#watches.has(entry.key)) this.#scheduleWatch(entry.key);
+      },
+      onRecovery: () => this.#rescheduleFailedWatches(),
+    });
     this.#metrics =
       options.registry === undefined
         ? noMetrics
@@ -151,7 +148,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
       return entry.cached;
     }
     const stale = this.#entries.get(this.#keyOf(secretId, options?.versionId, options?.versionStage));
-    if (stale === undefined || !this.#servableStale(stale, this.#clock.now())) return undefined;
+    if (stale === undefined || !this.#entries.servableStale(stale, this.#clock.now())) return undefined;
     this.#refreshInBackground(stale, this.#clock.now());
     this.#metrics.request('stale');
     return stale.staleCached;
@@ -212,7 +209,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
       return;
     }
     const prefix = `${secretId}\0`;
-    for (const key of [...this.#entries.keys()]) {
+    for (const key of this.#entries.keys()) {
       if (key === secretId || key.startsWith(prefix)) this.#entries.delete(key);
     }
   }
@@ -295,11 +292,10 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   /** Stops background checks, drops every entry, unpublishes metrics, and closes the source if the cache made it
    * (or `closeSource` says so). */
   async close(): Promise<void> {
-    if (this.#closed) return;
-    this.#closed = true;
+    if (this.#entries.closed) return;
     for (const watch of this.#watches.values()) watch.timer?.cancel();
     this.#watches.clear();
-    this.#entries.clear();
+    this.#entries.close();
     this.#metrics.close();
     this.removeAllListeners();
     if (this.#ownsSource) await this.#source.close?.();
@@ -325,7 +321,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   }
 
   async #readSlow(secretId: string, options: GetOptions | undefined): Promise<[CacheEntry, CacheLookup]> {
-    if (this.#closed) throw new Error('SecretsCache is closed');
+    if (this.#entries.closed) throw new Error('SecretsCache is closed');
     const request = this.#requestOf(secretId, options);
     const entry = this.#entryFor(this.#keyOf(secretId, request.versionId, request.versionStage), request);
     try {
@@ -360,51 +356,27 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
       entry.forcedAt = now;
       return this.#revalidate(entry, true);
     }
-    if (entry.value !== undefined && now < entry.expiresAt) return Promise.resolve(entry.hit);
-    if (entry.error !== undefined) {
-      if (this.#servableStale(entry, now)) {
-        // Serve the last good value at once; retry in the background when the backoff allows.
-        this.#refreshInBackground(entry, now);
-        return Promise.resolve(entry.stale);
-      }
-      if (!this.#health.mayCall(entry, now)) return Promise.reject(entry.error);
-    }
-    return this.#revalidate(entry, false);
+    return this.#entries.read(entry, () => this.#fetch(entry, false));
   }
 
   /** The outcome of the forced refresh that just ran (for forced refreshes within `minRefreshInterval`). */
   #lastOutcome(entry: CacheEntry, now: number): Promise<CacheLookup> {
     if (entry.error === undefined && entry.value !== undefined) return Promise.resolve(entry.hit);
-    if (entry.error !== undefined && entry.value !== undefined && this.#servableStale(entry, now)) {
+    if (this.#entries.servableStale(entry, now)) {
       return Promise.resolve(entry.stale);
     }
     return Promise.reject(entry.error);
   }
 
-  #servableStale(entry: CacheEntry, now: number): boolean {
-    return (
-      entry.error !== undefined &&
-      entry.value !== undefined &&
-      now < entry.expiresAt + this.#config.maxStaleMs
-    );
-  }
-
   #refreshInBackground(entry: CacheEntry, now: number): void {
-    if (entry.inflight !== undefined || this.#closed || !this.#health.mayCall(entry, now)) return;
-    this.#revalidate(entry, false).catch(ignore);
+    this.#entries.refreshInBackground(entry, now, () => this.#fetch(entry, false));
   }
 
   // ---- upstream ----------------------------------------------------------------------------------------------
 
   /** Starts (or joins) the one upstream read of this key. */
   #revalidate(entry: CacheEntry, force: boolean): Promise<CacheLookup> {
-    if (entry.inflight !== undefined) return entry.inflight;
-    const inflight = this.#fetch(entry, force).finally(() => {
-      entry.inflight = undefined;
-      if (this.#watches.has(entry.key)) this.#scheduleWatch(entry.key);
-    });
-    entry.inflight = inflight;
-    return inflight;
+    return this.#entries.run(entry, () => this.#fetch(entry, force));
   }
 
   async #fetch(entry: CacheEntry, force: boolean): Promise<CacheLookup> {
@@ -484,14 +456,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   /** Records a failure: back off, then serve stale (transient) or drop the value and report (permanent). */
   #fail(entry: CacheEntry, caught: unknown): CacheLookup {
     const error = asSecretsError(caught, entry.request.secretId);
-    const now = this.#clock.now();
-    this.#health.failed(entry, error, this.#config.backoff, now);
-    if (!error.transient) {
-      this.#evicted(entry);
-      entry.clearValue();
-    }
-    this.#reindex(entry);
-    const servingStale = this.#servableStale(entry, now);
+    const servingStale = this.#entries.failed(entry, error);
     if (this.listenerCount('error') > 0) this.emit('error', { ...this.#ref(entry), error, servingStale });
     if (!servingStale) throw error;
     const versionId = (entry.value as SecretValue).versionId;
@@ -510,7 +475,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     const previous = entry.value;
     const replaced = entry.setValue(value) && previous !== undefined;
     this.#markVerified(entry, check, nextRotation);
-    this.#reindex(entry);
+    this.#entries.resized(entry);
     if (replaced) {
       const change = { ...this.#ref(entry), value: entry.value as SecretValue, previous };
       this.#logger.info(
@@ -531,19 +496,14 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
 
   /** The value is current as of now: clear errors and schedule its next check and expiry. */
   #markVerified(entry: CacheEntry, check: VersionCheck | undefined, nextRotation: number | undefined): void {
-    entry.error = undefined;
-    entry.failures = 0;
-    entry.retryAt = 0;
-    if (this.#health.answered(this.#clock.now())) this.#rescheduleFailedWatches();
+    const lifetime = this.#entries.verified(entry);
     if (entry.pinned) {
       entry.checkAt = Number.POSITIVE_INFINITY;
       entry.expiresAt = Number.POSITIVE_INFINITY;
       return;
     }
-    const { ttlMs, ttlJitter, refreshAhead, rotationCheckIntervalMs } = this.#config;
+    const { ttlMs, refreshAhead, rotationCheckIntervalMs } = this.#config;
     const now = this.#clock.now();
-    const lifetime = ttlMs * (1 - ttlJitter * this.#random());
-    entry.expiresAt = now + lifetime;
     let checkAt = now + lifetime * (1 - refreshAhead);
     const pending = check?.pendingVersionId;
     if (check !== undefined && pending !== entry.pendingVersionId) {
@@ -580,7 +540,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   /** Arms the timer of a watched key for its next check (or the end of its backoff). */
   #scheduleWatch(key: string): void {
     const watch = this.#watches.get(key);
-    if (watch === undefined || this.#closed) return;
+    if (watch === undefined || this.#entries.closed) return;
     watch.timer?.cancel();
     watch.timer = undefined;
     const entry = this.#entries.peek(key);
@@ -589,7 +549,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
       entry === undefined
         ? now
         : entry.error !== undefined
-          ? Math.max(this.#health.nextCallAt(entry), now)
+          ? Math.max(this.#entries.nextCallAt(entry), now)
           : entry.checkAt;
     if (!Number.isFinite(dueAt)) return;
     // Never poll faster than forced refreshes may go (a TTL of 0 would otherwise spin).
@@ -599,7 +559,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
       if (this.#watches.get(key) !== watch) return;
       const current = this.#entryFor(key, watch.request);
       if (current.inflight !== undefined) return; // its completion arms the timer again
-      if (this.#health.mayCall(current, this.#clock.now())) this.#revalidate(current, false).catch(ignore);
+      if (this.#entries.mayCall(current, this.#clock.now())) this.#revalidate(current, false).catch(ignore);
       else this.#scheduleWatch(key);
     }, delay);
   }
@@ -632,28 +592,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   }
 
   #entryFor(key: string, request: SecretRequest): CacheEntry {
-    let entry = this.#entries.get(key);
-    if (entry === undefined) {
-      entry = new CacheEntry(key, request);
-      this.#entries.set(key, entry);
-    }
-    return entry;
-  }
-
-  /** Re-inserts an entry whose size changed, so the byte bound holds (lru-cache only re-measures a new object);
-   * an evicted entry stays evicted. */
-  #reindex(entry: CacheEntry): void {
-    if (this.#config.maxBytes !== undefined && this.#entries.peek(entry.key) === entry) {
-      this.#reindexing = true;
-      try {
-        this.#entries.delete(entry.key);
-      } finally {
-        this.#reindexing = false;
-      }
-      this.#entries.set(entry.key, entry);
-      // Now larger than the byte bound on its own, it was not put back.
-      if (this.#entries.peek(entry.key) !== entry) this.#evicted(entry);
-    }
+    return this.#entries.entry(key, () => new CacheEntry(key, request));
   }
 
   #evicted(entry: CacheEntry): void {
@@ -664,10 +603,6 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     const { secretId, versionId, versionStage } = entry.request;
     return { secretId, versionStage, requestedVersionId: versionId };
   }
-}
-
-function isTransient(error: Error): boolean {
-  return error instanceof SecretsError && error.transient;
 }
 
 /** Errors from a custom source that are not `SecretsError`s count as transient upstream failures. */

@@ -58,6 +58,14 @@ const NETWORK_CODES = new Set([
   'UND_ERR_SOCKET',
 ]);
 
+/** The AWS service an error came from, as error messages name it. */
+export interface UpstreamService {
+  readonly name: string;
+}
+
+export const SECRETS_MANAGER: UpstreamService = { name: 'Secrets Manager' };
+export const PARAMETER_STORE: UpstreamService = { name: 'SSM Parameter Store' };
+
 interface AwsLikeError {
   name?: string;
   code?: string;
@@ -68,10 +76,14 @@ interface AwsLikeError {
 
 /**
  * Maps what the AWS SDK, an agent's error answer (`{"__type", "message"}` + status), or a lower layer threw to a
- * typed error. The upstream's message is kept as
- * `upstreamMessage` and quoted in the message: AWS error messages describe the request, never a secret value.
+ * typed error. The upstream's message is kept as `upstreamMessage` and quoted in the message: AWS error messages
+ * describe the request, never a secret value. `service` names the upstream in the messages this function writes.
  */
-export function mapUpstreamError(error: unknown, secretId: string | undefined): SecretsError {
+export function mapUpstreamError(
+  error: unknown,
+  secretId: string | undefined,
+  service: UpstreamService = SECRETS_MANAGER,
+): SecretsError {
   if (error instanceof SecretsError) return error;
   const raw = (typeof error === 'object' && error !== null ? error : {}) as AwsLikeError;
   const name = raw.name ?? 'Error';
@@ -91,7 +103,7 @@ export function mapUpstreamError(error: unknown, secretId: string | undefined): 
   // the secret, so neither the message nor the original error is kept.
   if (name === 'SyntaxError' || upstreamMessage.includes('Deserialization error')) {
     return new UpstreamUnavailableError(
-      `Secrets Manager sent a response that could not be parsed${subject}`,
+      `${service.name} sent a response that could not be parsed${subject}`,
       'network',
       {
         secretId,
@@ -105,14 +117,14 @@ export function mapUpstreamError(error: unknown, secretId: string | undefined): 
   // Checked first: the SDK names a reset connection `TimeoutError` (so that it retries it), with code ECONNRESET.
   if (NETWORK_NAMES.has(name) || (httpStatus === undefined && NETWORK_CODES.has(raw.code ?? ''))) {
     return new UpstreamUnavailableError(
-      `Secrets Manager unreachable${subject}: ${upstreamMessage}`,
+      `${service.name} unreachable${subject}: ${upstreamMessage}`,
       'network',
       details,
     );
   }
   if (TIMEOUT_NAMES.has(name) || TIMEOUT_CODES.has(raw.code ?? '')) {
     return new UpstreamUnavailableError(
-      `Secrets Manager timed out${subject}: ${upstreamMessage}`,
+      `${service.name} timed out${subject}: ${upstreamMessage}`,
       'timeout',
       details,
     );
@@ -127,7 +139,7 @@ export function mapUpstreamError(error: unknown, secretId: string | undefined): 
   if (httpStatus !== undefined || raw.$fault === 'client') return new InvalidRequestError(message, details);
   // No answer from the service at all: a connection that failed in a way not listed above.
   return new UpstreamUnavailableError(
-    `Secrets Manager unreachable${subject}: ${upstreamMessage || name}`,
+    `${service.name} unreachable${subject}: ${upstreamMessage || name}`,
     'network',
     details,
   );

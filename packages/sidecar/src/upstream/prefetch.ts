@@ -1,8 +1,10 @@
 /**
  * Start-up prefetch: load the configured ids (BatchGetSecretValue through the cache) and report readiness.
- * Transient failures are retried with capped exponential backoff; a permanent error (not found, access denied)
+ * Transient failures are retried with the SDK's jittered backoff; a permanent error (not found, access denied)
  * is reported in /ready and not retried, so a typo does not hammer the upstream.
  */
+import { isTransient } from '@latchkey/sdk';
+import { backoffDelay } from '@latchkey/sdk/internal';
 import type { Logger } from '../logger.js';
 import type { SecretReader } from './readers.js';
 
@@ -11,10 +13,6 @@ export interface PrefetchStatus {
   readonly loaded: number;
   readonly pending: number;
   readonly failed: readonly { readonly secretId: string; readonly error: string }[];
-}
-
-function isTransient(error: unknown): boolean {
-  return (error as { transient?: boolean }).transient !== false;
 }
 
 export class Prefetcher {
@@ -41,7 +39,8 @@ export class Prefetcher {
   }
 
   private async run(reader: SecretReader, logger: Logger, maxDelayMs: number): Promise<void> {
-    let delay = 250;
+    const backoff = { baseMs: 250, factor: 2, maxMs: maxDelayMs, jitter: 0.5 };
+    let attempts = 0;
     while (this.pending.length > 0 && !this.stopped) {
       const retry: string[] = [];
       try {
@@ -61,9 +60,8 @@ export class Prefetcher {
       if (retry.length === 0 || this.stopped) break;
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        this.timer = setTimeout(resolve, delay * (0.5 + Math.random() / 2));
+        this.timer = setTimeout(resolve, backoffDelay(backoff, ++attempts, Math.random));
       });
-      delay = Math.min(delay * 2, maxDelayMs);
     }
     if (this.pending.length === 0)
       logger.info({ loaded: this.loaded, failed: this.failed.length }, 'prefetch complete');

@@ -1,6 +1,7 @@
 /** An in-memory Parameter Store for unit tests: GetParameter answers by name (selector included), with the error
  * shape the AWS SDK throws for a missing name, and a call count. */
 import type { Parameter } from '@aws-sdk/client-ssm';
+import type { Clock } from '@latchkey/sdk';
 import type { FetchParameter } from '../../src/upstream/parameters.js';
 import { ParameterCache } from '../../src/upstream/parameters.js';
 
@@ -41,13 +42,14 @@ export class FakeParameters {
   };
 
   /** A cache over this store, as the sidecar builds one. */
-  cache(options: { ttlMs?: number; maxStaleMs?: number; now?: () => number } = {}): ParameterCache {
+  cache(options: { ttlMs?: number; maxStaleMs?: number; clock?: Clock } = {}): ParameterCache {
     return new ParameterCache({
       fetch: this.fetch,
       ttlMs: options.ttlMs ?? 300_000,
       maxEntries: 100,
       maxStaleMs: options.maxStaleMs ?? 0,
-      now: options.now,
+      clock: options.clock,
+      random: () => 0,
     });
   }
 }
