@@ -1,15 +1,28 @@
 /**
- * The demo's database user on the shared PostgreSQL, and the secret that holds its credentials. The development
- * server trusts local logins: it accepts any password, so the rotation function's setSecret finds the pending
- * password already working and changes nothing in the database. The demo finds out and says so.
+ * The demo's database user and the secret that holds its credentials, on a PostgreSQL that checks passwords: the
+ * one at `--postgres` when it does, else a private cluster (scram-sha-256) started as the tests start one, because a
+ * server that trusts every local login accepts any password and a rotation would then change nothing a client
+ * notices. Only when no cluster can start (no server binaries) does the demo rotate on the trusting server, and says so.
  */
 import { randomBytes } from 'node:crypto';
 import { CreateSecretCommand, type SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
+import { startPostgresCluster } from '../test/support/postgres-cluster.js';
 
 export interface PostgresAddress {
   readonly host: string;
   readonly port: number;
+}
+
+/** The PostgreSQL the demo user lives on. */
+export interface DemoServer {
+  readonly address: PostgresAddress;
+  /** How the demo connects as its administrator. */
+  readonly admin: { readonly user: string; readonly password?: string; readonly database: string };
+  /** Which server this is, for the demo's output. */
+  readonly description: string;
+  /** Stops the server when the demo started it. */
+  stop(): Promise<void>;
 }
 
 export interface DemoDatabase {
@@ -46,12 +59,40 @@ export async function postgresUnavailable(address: PostgresAddress): Promise<str
   );
 }
 
+/** The server at `address` when it refuses a wrong password; else a private cluster that checks passwords. */
+export async function passwordCheckingServer(address: PostgresAddress): Promise<DemoServer> {
+  const at = `${address.host}:${address.port}`;
+  const given: DemoServer = {
+    address,
+    admin: ADMIN,
+    description: `PostgreSQL at ${at}`,
+    stop: async () => undefined,
+  };
+  const wrongPassword = `latchkey-demo-${randomBytes(8).toString('hex')}`;
+  if ((await connectError({ ...address, ...ADMIN, password: wrongPassword })) !== undefined) return given;
+  try {
+    const cluster = await startPostgresCluster();
+    return {
+      address: { host: cluster.host, port: cluster.port },
+      admin: { user: cluster.superuser, password: cluster.superuserPassword, database: cluster.database },
+      description: `a private PostgreSQL cluster at ${cluster.host}:${cluster.port} started for the demo (scram-sha-256), because PostgreSQL at ${at} trusts every local connection`,
+      stop: () => cluster.stop(),
+    };
+  } catch (error) {
+    return {
+      ...given,
+      description: `${given.description} (no private cluster: ${(error as Error).message})`,
+    };
+  }
+}
+
 /** Creates a login user with a random password and the `demo/db` secret (RDS JSON format) holding it. */
 export async function createDemoDatabase(
-  address: PostgresAddress,
+  server: DemoServer,
   secretsManager: SecretsManagerClient,
 ): Promise<DemoDatabase> {
-  const admin = new pg.Client({ ...address, ...ADMIN });
+  const { address } = server;
+  const admin = new pg.Client({ ...address, ...server.admin });
   await admin.connect();
   const username = `latchkey_demo_${randomBytes(4).toString('hex')}`;
   const password = randomBytes(18).toString('base64url');
@@ -81,7 +122,7 @@ export async function createDemoDatabase(
       checksPasswords:
         (await connectError({
           ...address,
-          database: ADMIN.database,
+          database: server.admin.database,
           user: username,
           password: `not-${password}`,
         })) !== undefined,

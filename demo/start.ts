@@ -9,7 +9,13 @@
 import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type DemoApp, startDemoApp } from './app.js';
-import { createDemoDatabase, type DemoDatabase, postgresUnavailable } from './database.js';
+import {
+  createDemoDatabase,
+  type DemoDatabase,
+  type DemoServer,
+  passwordCheckingServer,
+  postgresUnavailable,
+} from './database.js';
 import { type RotationSchedule, startRotationSchedule } from './rotation-schedule.js';
 import { type DemoServices, startDemoServices } from './services.js';
 
@@ -83,6 +89,7 @@ async function main(): Promise<number> {
     ].join('\n'),
   );
 
+  let server: DemoServer | undefined;
   let database: DemoDatabase | undefined;
   let rotation: RotationSchedule | undefined;
   let app: DemoApp | undefined;
@@ -90,6 +97,7 @@ async function main(): Promise<number> {
     await rotation?.stop();
     await app?.stop();
     await database?.drop();
+    await server?.stop();
     await services.close();
   };
   try {
@@ -97,14 +105,13 @@ async function main(): Promise<number> {
     if (unavailable) {
       say(`rotation demo off: ${unavailable}. Start PostgreSQL and run npm start again to see it.`);
     } else {
+      server = await passwordCheckingServer(flags.postgres);
       const secretsManager = new SecretsManagerClient(emulator.clientConfig);
-      database = await createDemoDatabase(flags.postgres, secretsManager).finally(() =>
-        secretsManager.destroy(),
-      );
+      database = await createDemoDatabase(server, secretsManager).finally(() => secretsManager.destroy());
       say(
-        `database user ${database.username} on PostgreSQL ${flags.postgres.host}:${flags.postgres.port}` +
+        `database user ${database.username} on ${server.description}` +
           (database.checksPasswords
-            ? ' (it checks passwords: each rotation changes the password in the database)'
+            ? '; it checks passwords: each rotation changes the password in the database'
             : '. It accepts any password (trust authentication), so setSecret finds the new one already working ' +
               'and leaves the database as it is; npm run e2e rotates against servers that check passwords'),
       );

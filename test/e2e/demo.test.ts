@@ -132,6 +132,20 @@ async function demoPasswords(demo: Demo): Promise<string[]> {
   }
 }
 
+/** The error code of a login, or undefined when it worked. */
+async function loginError(config: pg.ClientConfig): Promise<string | undefined> {
+  const client = new pg.Client(config);
+  client.on('error', () => undefined);
+  try {
+    await client.connect();
+    return undefined;
+  } catch (error) {
+    return (error as { code?: string }).code;
+  } finally {
+    await client.end().catch(() => undefined);
+  }
+}
+
 async function roleExists(name: string): Promise<boolean> {
   const client = new pg.Client(SHARED_POSTGRES);
   await client.connect();
@@ -151,8 +165,13 @@ describe('npm start (the demo)', () => {
       const demo = new Demo(['--rotate-every', '1']);
       running = demo;
       const { apiKey } = await sidecarFromOutput(demo);
-      const [, user] = await demo.waitFor(/database user (latchkey_demo_[0-9a-f]+) /, 30_000);
-      expect(await roleExists(user!)).toBe(true);
+      // The shared server trusts every local login, so the demo rotates on a private cluster that checks passwords.
+      const [, user, port] = await demo.waitFor(
+        /database user (latchkey_demo_[0-9a-f]+) on a private PostgreSQL cluster at 127\.0\.0\.1:(\d+) started for the demo \(scram-sha-256\), because PostgreSQL at 127\.0\.0\.1:5432 trusts every local connection; it checks passwords/,
+        60_000,
+      );
+      const cluster = { host: '127.0.0.1', port: Number(port), database: 'postgres', user: user! };
+      expect(await loginError({ ...cluster, password: 'not-the-password' })).toBe('28P01');
       await demo.waitFor(
         /rotation 1: demo\/db rotated in \d+ ms, AWSCURRENT is now version [0-9a-f]{8}/,
         30_000,
@@ -164,6 +183,7 @@ describe('npm start (the demo)', () => {
 
       expect(await demo.stop('SIGINT')).toBe(0);
       expect(demo.output).toContain(`stopped; database user ${user} dropped`);
+      expect(await loginError({ ...cluster, password: 'not-the-password' })).toBe('ECONNREFUSED');
       expect(await roleExists(user!)).toBe(false);
       expect(demo.output).not.toMatch(
         /rotation \d+: demo\/db (failed|cancelled|did not run)|RotateSecret failed/,
