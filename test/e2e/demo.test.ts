@@ -5,7 +5,6 @@
  * and never print a secret value.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   GetSecretValueCommand,
@@ -14,6 +13,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import pg from 'pg';
 import { afterEach, describe, expect, it } from 'vitest';
+import { freePort } from '../support/ports.js';
 import { postgresAvailable, SHARED_POSTGRES } from '../support/services.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -84,14 +84,6 @@ afterEach(async () => {
   }
   running = undefined;
 });
-
-async function closedPort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** The sidecar URL and token the demo printed, checked with a real request (and one without the token). */
 async function sidecarFromOutput(demo: Demo): Promise<{ url: string; apiKey: string }> {
@@ -194,7 +186,7 @@ describe('npm start (the demo)', () => {
   );
 
   it('without PostgreSQL still serves the demo secret, says why rotation is off, and stops on SIGTERM', async () => {
-    const port = await closedPort();
+    const port = await freePort();
     const demo = new Demo(['--postgres', `127.0.0.1:${port}`]);
     running = demo;
     const { apiKey } = await sidecarFromOutput(demo);

@@ -9,6 +9,17 @@ export {
 export { DataFileError } from './errors.js';
 export type { ActiveFault, FaultKind, FaultSpec } from './faults.js';
 export { FAULT_KINDS, FaultSpecError } from './faults.js';
+export type { ErrorReport, InvocationResult } from './lambda/runtime-api.js';
+export {
+  type ExtensionTiming,
+  type Invocation,
+  type LambdaCredentials,
+  LambdaInitError,
+  LambdaSimulator,
+  type LambdaSimulatorOptions,
+  type ProcessRecord,
+  type ShutdownOutcome,
+} from './lambda/simulator.js';
 export {
   type RateQuota,
   RequestQuotas,

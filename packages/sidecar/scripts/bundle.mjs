@@ -1,5 +1,6 @@
 // Single-file bundle of the latchkey CLI (esbuild): dist/bundle/latchkey.mjs runs with plain `node`, no
 // node_modules. Used by the Dockerfile. `node scripts/bundle.mjs` (or `npm run bundle -w @latchkey/sidecar`).
+// The Lambda layer (scripts/build-layer.mjs) bundles its own entry point with the same settings.
 import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
@@ -40,23 +41,30 @@ const sdkWithoutSideEffects = {
   },
 };
 
-await build({
-  entryPoints: [`${root}src/bin/latchkey.ts`],
-  outfile: `${root}dist/bundle/latchkey.mjs`,
-  bundle: true,
-  platform: 'node',
-  format: 'esm',
-  target: 'node20',
-  // Whitespace only: the bundle's text and what V8 keeps from parsing it are resident for the process's life (about
-  // 3 MB less for 0.6 MB less text, so the lazily loaded SSM client costs nothing). Names stay (the SDK's error
-  // classes name themselves after their class) and syntax stays as written.
-  minifyWhitespace: true,
-  sourcemap: false,
-  legalComments: 'none',
-  logLevel: 'warning',
-  plugins: [inlineSdkVersion, sdkWithoutSideEffects],
-  // CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
-  banner: {
-    js: "import { createRequire as __latchkeyCreateRequire } from 'node:module'; const require = __latchkeyCreateRequire(import.meta.url);",
-  },
-});
+/** Bundles `entry` (a path under src/) into the single file `outfile`. */
+export function bundle(entry, outfile) {
+  return build({
+    entryPoints: [`${root}${entry}`],
+    outfile,
+    bundle: true,
+    platform: 'node',
+    format: 'esm',
+    target: 'node20',
+    // Whitespace only: the bundle's text and what V8 keeps from parsing it are resident for the process's life (about
+    // 3 MB less for 0.6 MB less text, so the lazily loaded SSM client costs nothing). Names stay (the SDK's error
+    // classes name themselves after their class) and syntax stays as written.
+    minifyWhitespace: true,
+    sourcemap: false,
+    legalComments: 'none',
+    logLevel: 'warning',
+    plugins: [inlineSdkVersion, sdkWithoutSideEffects],
+    // CommonJS dependencies call require() for Node built-ins; give the ESM bundle one.
+    banner: {
+      js: "import { createRequire as __latchkeyCreateRequire } from 'node:module'; const require = __latchkeyCreateRequire(import.meta.url);",
+    },
+  });
+}
+
+if (process.argv[1] === fileURLToPath(import.meta.url)) {
+  await bundle('src/bin/latchkey.ts', `${root}dist/bundle/latchkey.mjs`);
+}

@@ -185,12 +185,14 @@ export class Sidecar {
     this.logger.info({ clients: clients.names }, 'configuration reloaded');
   }
 
-  /** Graceful shutdown: not ready, stop accepting, finish in-flight requests (up to the shutdown timeout). */
-  close(): Promise<void> {
+  /** Graceful shutdown: not ready, stop accepting, finish in-flight requests (up to the shutdown timeout, or
+   * `graceMs` when that is shorter: the Lambda extension's deadline). */
+  close(graceMs?: number): Promise<void> {
     this.closed ??= (async () => {
       this.ctx.closing = true;
       this.prefetcher.stop();
-      await closeListeners(this.listeners, this.config.latchkey.shutdownTimeoutSeconds * 1000);
+      const timeoutMs = this.config.latchkey.shutdownTimeoutSeconds * 1000;
+      await closeListeners(this.listeners, Math.min(graceMs ?? timeoutMs, timeoutMs));
       this.ctx.clients.close();
       await this.ctx.readers.close();
       this.ctx.parameters.close();
