@@ -7,7 +7,6 @@
 // node flags);
 // - time from process start to the first answered /ping (compiled bin and single-file bundle).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { type AddressInfo, createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
@@ -15,7 +14,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { type Emulator, startEmulator } from '@latchkey/emulator';
 import { startSidecarOnEmulator } from '@latchkey/sidecar';
 import { Pool, request } from 'undici';
-import { median } from './stats.js';
+import { median, rssMb } from './stats.js';
 
 /** The part of autocannon's API used here (the package ships no types). */
 type Autocannon = (options: {
@@ -269,12 +268,6 @@ function freePort(): Promise<number> {
       server.close(() => resolve(port));
     });
   });
-}
-
-function rssMb(pid: number): number {
-  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
-  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
-  return kb / 1024;
 }
 
 async function memory(emulator: Emulator, sm: SecretsManagerClient): Promise<void> {

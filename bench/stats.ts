@@ -1,4 +1,5 @@
-// Summary statistics shared by the benchmarks.
+// Summary statistics and process measurements shared by the benchmarks.
+import { readFileSync } from 'node:fs';
 
 /** The value at fraction `p` (0 to 1) of `sorted` (ascending), nearest rank. */
 export function percentile(sorted: readonly number[], p: number): number {
@@ -12,4 +13,11 @@ export function median(values: readonly number[]): number {
   return sorted.length % 2 === 1
     ? (sorted[middle] as number)
     : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+}
+
+/** A running process's resident memory (Linux), in MB. */
+export function rssMb(pid: number): number {
+  const status = readFileSync(`/proc/${pid}/status`, 'utf8');
+  const kb = Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0);
+  return kb / 1024;
 }

@@ -164,6 +164,16 @@ describe('the extension (x86_64 layer, Node function)', () => {
     expect((await read(simulator, secretPath(name), null)).status).toBe(403);
   });
 
+  it('takes the token from AWS_CONTAINER_AUTHORIZATION_TOKEN when AWS_SESSION_TOKEN is absent (SnapStart)', async () => {
+    const name = await createSecret('snap');
+    const snapToken = `container-${randomBytes(12).toString('hex')}`;
+    const { simulator } = await startFunction(layer('x86_64'), 'node', {
+      environment: { AWS_SESSION_TOKEN: undefined, AWS_CONTAINER_AUTHORIZATION_TOKEN: snapToken },
+    });
+    expect((await read(simulator, secretPath(name), snapToken)).status).toBe(200);
+    expect((await read(simulator, secretPath(name), 'another-token')).status).toBe(403);
+  });
+
   it('serves the Parameter Store route', async () => {
     const ssm = new SSMClient({ ...emulator.clientConfig, maxAttempts: 1 });
     const parameter = `/latchkey/lambda/${randomBytes(4).toString('hex')}`;

@@ -24,7 +24,9 @@ export const LAYER_NODE_VERSION = PINNED_NODE_VERSIONS[24];
 export const LAYER_FLAVOURS = { nodejs: undefined, x86_64: 'x64', arm64: 'arm64' };
 
 /** Finds the layer's root from the script's own path (Lambda: /opt), so the layer runs wherever it is unpacked.
- * The function's NODE_OPTIONS are for the function (e.g. a --require of its tracer), not for the extension. */
+ * The function's NODE_OPTIONS are for the function (e.g. a --require of its tracer), not for the extension. Node
+ * runs with a small young generation (--max-semi-space-size=1, as the container image: less resident memory, which
+ * the function's memory size pays for) and --no-warnings (the extension logs warnings itself, as JSON). */
 const PREAMBLE = `#!/bin/sh
 # The Latchkey Lambda extension. Lambda starts every file in /opt/extensions; the layer's root is one folder up.
 root=$(cd "$(dirname "$0")/.." && pwd)
@@ -36,9 +38,9 @@ const WRAPPERS = {
   echo '{"level":60,"service":"latchkey-sidecar","msg":"no node on PATH: latchkey-extension-nodejs runs on the nodejs22.x and nodejs24.x runtimes; other runtimes need latchkey-extension-x86_64 or latchkey-extension-arm64"}'
   exit 1
 fi
-exec node --no-warnings "$root/latchkey/latchkey-extension.mjs"
+exec node --no-warnings --max-semi-space-size=1 "$root/latchkey/latchkey-extension.mjs"
 `,
-  selfContained: `${PREAMBLE}exec "$root/latchkey/node" --no-warnings "$root/latchkey/latchkey-extension.mjs"\n`,
+  selfContained: `${PREAMBLE}exec "$root/latchkey/node" --no-warnings --max-semi-space-size=1 "$root/latchkey/latchkey-extension.mjs"\n`,
 };
 
 /** The DOS epoch's start: fixed timestamps keep an unchanged build's zip byte-for-byte the same. */

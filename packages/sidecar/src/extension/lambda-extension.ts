@@ -39,7 +39,9 @@ export class ExtensionStartError extends Error {
 export async function runLambdaExtension(env: NodeJS.ProcessEnv = process.env): Promise<number> {
   const logger = createLogger({ level: 'info', destination: pino.destination({ dest: 1, sync: true }) });
   // Node's own warnings as JSON lines too (the layer starts node with --no-warnings, which stops the plain-text copy).
-  process.on('warning', ({ name, message }) => logger.warn({ warning: { name, message } }, 'Node.js warning'));
+  process.on('warning', ({ name, message }) =>
+    logger.warn({ warning: { name, message } }, 'Node.js warning'),
+  );
   const runtimeApi = env.AWS_LAMBDA_RUNTIME_API;
   if (runtimeApi === undefined || runtimeApi === '') {
     logger.fatal(
