@@ -2,6 +2,7 @@
  * The sidecar process: tokens and clients, the caches, the listeners, prefetch and readiness, reload and graceful
  * shutdown. `Sidecar.start` is what `latchkey serve` and `latchkey dev` run, and what tests start in-process.
  */
+import { isDeepStrictEqual } from 'node:util';
 import type { Registry } from 'prom-client';
 import { AuditLog, type LineSink } from './audit/audit-log.js';
 import { ClientRegistry } from './auth/clients.js';
@@ -39,10 +40,16 @@ export class Sidecar {
   readonly listeners: readonly Listener[];
   readonly logger: Logger;
   readonly metrics: SidecarMetrics;
+  /** The configuration last loaded (its `restart` settings apply only from the next start). */
   private config: SidecarConfig;
+  /** What it started with: a `restart` setting keeps this value until the restart. */
+  private readonly started: SidecarConfig;
   private readonly ctx: HandlerContext;
   private readonly prefetcher: Prefetcher;
   private readonly env: NodeJS.ProcessEnv;
+  private readonly openAudit: (config: SidecarConfig) => AuditLog | undefined;
+  /** Audit logs a reload replaced, still writing out their last lines. */
+  private retiredAudit: Promise<unknown> = Promise.resolve();
   private closed: Promise<void> | undefined;
 
   private constructor(
@@ -51,8 +58,11 @@ export class Sidecar {
     listeners: Listener[],
     prefetcher: Prefetcher,
     env: NodeJS.ProcessEnv,
+    openAudit: (config: SidecarConfig) => AuditLog | undefined,
   ) {
     this.config = config;
+    this.started = config;
+    this.openAudit = openAudit;
     this.ctx = ctx;
     this.listeners = listeners;
     this.logger = ctx.logger;
@@ -82,13 +92,15 @@ export class Sidecar {
         (retired) => renderer.forget(retired),
       );
       parameters = options.parameters(config, { registry: metrics.registry, logger });
-      audit = options.auditSink
-        ? new AuditLog(options.auditSink)
-        : config.latchkey.audit.enabled
-          ? AuditLog.open(config.latchkey.audit.path, (error) =>
-              logger.error({ err: error, path: config.latchkey.audit.path }, 'audit log write failed'),
-            )
-          : undefined;
+      const openAudit = ({ latchkey: { audit } }: SidecarConfig) =>
+        options.auditSink
+          ? new AuditLog(options.auditSink)
+          : audit.enabled
+            ? AuditLog.open(audit.path, (error) =>
+                logger.error({ err: error, path: audit.path }, 'audit log write failed'),
+              )
+            : undefined;
+      audit = openAudit(config);
       const prefetcher = new Prefetcher(readers.primary, config.latchkey.prefetch, logger);
       const ctx: HandlerContext = {
         pathPrefix: config.pathPrefix,
@@ -112,7 +124,7 @@ export class Sidecar {
         port: config.httpPort,
         unixSocket: config.latchkey.unixSocket,
         unixSocketMode: config.latchkey.unixSocketMode,
-        maxSockets: config.maxConn + 64,
+        maxSockets: socketLimit(config.maxConn),
         handler: createRequestHandler(ctx),
         connections,
         onSkipped: (address, error) => logger.warn({ address, err: error }, 'address not available; skipped'),
@@ -120,7 +132,7 @@ export class Sidecar {
         prefetcher.stop();
         throw error;
       });
-      const sidecar = new Sidecar(config, ctx, listeners, prefetcher, env);
+      const sidecar = new Sidecar(config, ctx, listeners, prefetcher, env, openAudit);
       logger.info(
         { addresses: sidecar.addresses, clients: clients.names, prefetch: config.latchkey.prefetch.length },
         'listening',
@@ -157,8 +169,9 @@ export class Sidecar {
   }
 
   /**
-   * SIGHUP: re-read every token, and with a new configuration, replace the clients and their policies and the log
-   * level. Settings that need new sockets or caches are reported, not applied.
+   * SIGHUP: re-read every token, and with a new configuration apply the settings the settings table marks `live`
+   * (clients and their tokens, keeping replaced tokens valid for the grace period; log level; max_conn; the audit
+   * log; ...). A changed `restart` setting is logged as a warning naming it, at every reload until the restart.
    */
   reload(next?: SidecarConfig): void {
     if (next === undefined) {
@@ -166,15 +179,31 @@ export class Sidecar {
       this.logger.info('tokens reloaded');
       return;
     }
-    const clients = ClientRegistry.fromConfig(next, {
-      env: this.env,
-      onReload: tokenReloadLogger(this.logger),
-    });
+    const running = this.config;
+    // What can fail comes first, so that a failed reload changes nothing.
+    const clients = ClientRegistry.fromConfig(
+      next,
+      { env: this.env, onReload: tokenReloadLogger(this.logger) },
+      this.ctx.clients,
+    );
+    let audit = this.ctx.audit;
+    if (!isDeepStrictEqual(next.latchkey.audit, running.latchkey.audit)) {
+      try {
+        audit = this.openAudit(next);
+      } catch (error) {
+        clients.close();
+        throw error;
+      }
+      this.retiredAudit = Promise.all([this.retiredAudit, this.ctx.audit?.close()]);
+    }
+    this.ctx.audit = audit;
     const previous = this.ctx.clients;
     this.ctx.clients = clients;
     previous.close();
     this.logger.level = next.logLevel === 'none' ? 'silent' : next.logLevel;
-    const waiting = keysWaitingForRestart(this.config, next);
+    this.ctx.connections.maxConn = next.maxConn;
+    for (const { server } of this.listeners) server.maxConnections = socketLimit(next.maxConn);
+    const waiting = keysWaitingForRestart(this.started, next);
     if (waiting.length > 0) {
       this.logger.warn(
         { keys: waiting },
@@ -196,12 +225,17 @@ export class Sidecar {
       this.ctx.clients.close();
       await this.ctx.readers.close();
       this.ctx.parameters.close();
-      await this.ctx.audit?.close();
+      await Promise.all([this.ctx.audit?.close(), this.retiredAudit]);
       this.logger.info('stopped');
       this.logger.flush?.();
     })();
     return this.closed;
   }
+}
+
+/** Sockets a listener accepts: past max_conn, requests are answered 429 (and /ping still 200) up to this many. */
+function socketLimit(maxConn: number): number {
+  return maxConn + 64;
 }
 
 function tokenReloadLogger(logger: Logger): (outcome: { changed: boolean; error?: Error }) => void {

@@ -55,10 +55,12 @@ export class ClientRegistry {
     this.recognised = recognised;
   }
 
-  /** Build the registry; throws TokenError when no token can be read (the caller exits 1). */
+  /** Build the registry; throws TokenError when no token can be read (the caller exits 1). `replacing`: the
+   * registry a reload replaces, whose tokens stay valid for the grace period for the clients of the same name. */
   static fromConfig(
     config: SidecarConfig,
     options: Omit<TokenSourceOptions, 'graceMs' | 'pollIntervalMs'>,
+    replacing?: ClientRegistry,
   ): ClientRegistry {
     const recognised = new Map<string, Client>();
     const tokenOptions: TokenSourceOptions = {
@@ -90,6 +92,10 @@ export class ClientRegistry {
     } catch (error) {
       for (const client of registered) client.token.close();
       throw error;
+    }
+    for (const client of registered) {
+      const older = replacing?.clients.find((candidate) => candidate.name === client.name);
+      if (older !== undefined) client.token.succeed(older.token);
     }
     return new ClientRegistry(registered, recognised);
   }

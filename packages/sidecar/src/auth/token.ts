@@ -123,6 +123,16 @@ export class TokenSource {
     this.options.onReload?.({ changed });
   }
 
+  /** This source replaces `older` (a reload rebuilt the clients): what `older` accepted stays valid for the grace
+   * period, as when a token changes in place (its previous token only until that token's own grace ends). */
+  succeed(older: TokenSource): void {
+    if (!timingSafeEqual(older.digest, this.digest)) {
+      this.previous = { digest: older.digest, until: this.now() + this.options.graceMs };
+    } else if (older.previous !== undefined && this.now() < older.previous.until) {
+      this.previous = older.previous;
+    }
+  }
+
   close(): void {
     clearInterval(this.poller);
   }

@@ -228,7 +228,7 @@ export const SETTINGS: readonly Setting[] = [
     default: 800,
     parse: int(1, 1000, agentRange('maximum number of connections', 'in the range 1 to 1000')),
     flag: '<n>',
-    reload: 'restart',
+    reload: 'live',
     help: 'open connections before 429, 1-1000',
   }),
   define({
@@ -568,7 +568,7 @@ export const SETTINGS: readonly Setting[] = [
         return path === 'off' ? { enabled: false, path: '-' } : { enabled: true, path };
       },
     },
-    reload: 'restart',
+    reload: 'live',
     help: 'the audit log: a file, - (stdout) or off',
     details: 'in the file, a table: `[latchkey.audit]` with `enabled` and `path`',
   }),

@@ -12,7 +12,9 @@ export interface Readiness {
   readonly detail: Record<string, unknown>;
 }
 
-/** What request handling reads. Fields that SIGHUP reloads (`clients`, `logger` level) are swapped in place. */
+/** What request handling reads. Fields that SIGHUP reloads (`clients`, `audit`, the `logger` level, and
+ * `connections.maxConn`)
+ * are swapped in place. */
 export interface HandlerContext {
   pathPrefix: string;
   /** Lower-cased names of the headers that carry a token. */
