@@ -32,7 +32,7 @@ read_token() {
   exit 2
 }
 
-now_ms() { date +%s%3N; }
+now_ms() { date +%s%3N; } # GNU date (Debian)
 pause_ms() { sleep "$(($1 / 1000)).$(printf '%03d' $(($1 % 1000)))"; }
 
 # get_secret [name=value ...]: GET /secretsmanager/get with extra parameters; sets version, engine, host, port,
