@@ -16,6 +16,7 @@ export {
   startSidecarOnEmulator,
 } from './on-emulator.js';
 export { type ReaderDependencies, Sidecar, type SidecarOptions } from './sidecar.js';
-export { awsParameters, awsReaders, checkCredentials } from './upstream/aws.js';
+export { awsParameters, awsReaders } from './upstream/aws.js';
+export { checkCredentials } from './upstream/credentials.js';
 export type { ParameterLookup, ParameterReader, ParameterRequest } from './upstream/parameters.js';
 export type { SecretReader, SecretReaderFactory } from './upstream/readers.js';

@@ -15,6 +15,7 @@ import { closeListeners, type Listener, type ListenerAddress, openListeners } fr
 import { createRequestHandler } from './http/router.js';
 import { createLogger, type Logger } from './logger.js';
 import { SidecarMetrics } from './metrics.js';
+import { CredentialStatus } from './upstream/credentials.js';
 import type { ParameterReader } from './upstream/parameters.js';
 import { Prefetcher } from './upstream/prefetch.js';
 import { type SecretReader, type SecretReaderFactory, SecretReaders } from './upstream/readers.js';
@@ -82,12 +83,14 @@ export class Sidecar {
     const connections = new ConnectionTracker(config.maxConn);
     const metrics = new SidecarMetrics(() => connections.count);
     const renderer = new SecretBodyRenderer(config.latchkey.createdDate);
+    const credentials = new CredentialStatus();
     let readers: SecretReaders | undefined;
     let parameters: ParameterReader | undefined;
     let audit: AuditLog | undefined;
     try {
+      const factory = options.readers(config, { registry: metrics.registry, logger });
       readers = new SecretReaders(
-        options.readers(config, { registry: metrics.registry, logger }),
+        (roleArn) => credentials.watch(factory(roleArn)),
         config.maxRoles,
         (retired) => renderer.forget(retired),
       );
@@ -116,7 +119,15 @@ export class Sidecar {
         closing: false,
         readiness: () => {
           const status = prefetcher.status;
-          return { ready: status.done && !ctx.closing, detail: { prefetch: status } };
+          // Not ready while the last read failed for credentials: every read would fail the same way.
+          const failing = credentials.failing;
+          return {
+            ready: status.done && !ctx.closing && failing === undefined,
+            detail: {
+              prefetch: status,
+              credentials: failing === undefined ? 'ok' : `failing (${failing.upstreamCode})`,
+            },
+          };
         },
       };
       const listeners = await openListeners({

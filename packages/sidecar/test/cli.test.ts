@@ -12,6 +12,7 @@ import {
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { PutParameterCommand, SSMClient } from '@aws-sdk/client-ssm';
+import { AssumeRoleCommand, STSClient } from '@aws-sdk/client-sts';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { rawRequest } from './support/http.js';
@@ -92,6 +93,47 @@ describe.each([
     expect(result.stderr).toContain(
       'Could not read SSRF token variable(s) [AWS_TOKEN, AWS_SESSION_TOKEN, AWS_CONTAINER_AUTHORIZATION_TOKEN]',
     );
+  });
+
+  it('exits 1 naming the credential chain and validate_credentials when credentials are missing or rejected', async () => {
+    const nowhere = join(dir, 'no-such-file');
+    const noCredentials = {
+      ...awsEnv,
+      AWS_TOKEN: 'serve-token',
+      AWS_ACCESS_KEY_ID: '',
+      AWS_SECRET_ACCESS_KEY: '',
+      AWS_SESSION_TOKEN: '',
+      AWS_PROFILE: '',
+      AWS_SHARED_CREDENTIALS_FILE: nowhere,
+      AWS_CONFIG_FILE: nowhere,
+      AWS_WEB_IDENTITY_TOKEN_FILE: '',
+      AWS_CONTAINER_CREDENTIALS_RELATIVE_URI: '',
+      AWS_CONTAINER_CREDENTIALS_FULL_URI: '',
+      AWS_EC2_METADATA_DISABLED: 'true',
+    };
+    const missing = await runCli(entry, ['serve', '--http-port', '0', '--bind', '127.0.0.1'], noCredentials);
+    expect(missing.code).toBe(1);
+    expect(missing.stderr).toMatch(
+      /^latchkey serve: No AWS credentials found in the AWS SDK's default credential chain/,
+    );
+    expect(missing.stderr).toContain('validate_credentials');
+    // A session whose token is wrong: the emulator, like STS, rejects it.
+    const sts = new STSClient(emulator.clientConfig);
+    const session = await sts.send(
+      new AssumeRoleCommand({ RoleArn: 'arn:aws:iam::000000000000:role/cli', RoleSessionName: 'cli' }),
+    );
+    sts.destroy();
+    const rejected = await runCli(entry, ['serve', '--http-port', '0', '--bind', '127.0.0.1'], {
+      ...noCredentials,
+      AWS_ACCESS_KEY_ID: session.Credentials?.AccessKeyId,
+      AWS_SECRET_ACCESS_KEY: session.Credentials?.SecretAccessKey,
+      AWS_SESSION_TOKEN: 'not-the-session-token',
+    });
+    expect(rejected.code).toBe(1);
+    expect(rejected.stderr).toMatch(
+      /^latchkey serve: The AWS credentials found in the AWS SDK's default credential chain .* were rejected: .*InvalidClientTokenId/,
+    );
+    expect(rejected.stderr).toContain('validate_credentials');
   });
 
   it('serves, reloads on SIGHUP, and stops gracefully with exit 0 on SIGTERM', async () => {

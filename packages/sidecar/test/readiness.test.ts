@@ -1,7 +1,11 @@
 /** Prefetch at start-up through BatchGetSecretValue, with /ready answering 503 until it is loaded. */
-import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
 import { afterEach, describe, expect, it } from 'vitest';
+import { loadConfig } from '../src/config/load.js';
+import { Sidecar } from '../src/sidecar.js';
+import { awsParameters, awsReaders } from '../src/upstream/aws.js';
+import { captureLogger, LineCapture } from './support/capture.js';
 import { rawRequest } from './support/http.js';
 import { type Stack, startStack } from './support/stack.js';
 
@@ -58,5 +62,57 @@ describe('/ready and prefetch', () => {
       prefetch: { done: false, pending: 1 },
     });
     expect((await rawRequest(stack.url, '/ping')).body).toBe('healthy');
+  });
+
+  it('is 503 while the last read failed for want of credentials, and 200 once a read succeeds again', async () => {
+    emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
+    const emu = emulator;
+    const sm = new SecretsManagerClient(emu.clientConfig);
+    for (const id of ['creds/a', 'creds/b'])
+      await sm.send(new CreateSecretCommand({ Name: id, SecretString: id }));
+    sm.destroy();
+    let usable = false;
+    // A provider like the SDK's chain when it finds nothing; re-asked on every call (the credentials expire at once).
+    const credentials = async () => {
+      if (!usable) {
+        throw Object.assign(new Error('Could not load credentials from any providers'), {
+          name: 'CredentialsProviderError',
+        });
+      }
+      return { ...emu.clientConfig.credentials, expiration: new Date(Date.now() + 1000) };
+    };
+    const config = loadConfig({
+      env: {},
+      overrides: [
+        { key: 'http_port', value: '0' },
+        { key: 'bind', value: '127.0.0.1' },
+        { key: 'endpoint', value: emu.endpoint },
+        { key: 'region', value: emu.region },
+      ],
+    });
+    const sidecar = await Sidecar.start({
+      config,
+      env: { AWS_TOKEN: 'creds-token' },
+      readers: (c, deps) => awsReaders(c, deps, { credentials }),
+      parameters: (c, deps) => awsParameters(c, deps, { credentials }),
+      logger: captureLogger(new LineCapture()),
+      auditSink: new LineCapture(),
+    });
+    try {
+      const read = (id: string) =>
+        rawRequest(sidecar.url, `/v1/${id}`, {
+          headers: { 'X-Aws-Parameters-Secrets-Token': 'creds-token' },
+        });
+      expect((await rawRequest(sidecar.url, '/ready')).status).toBe(200);
+      expect((await read('creds/a')).status).not.toBe(200);
+      const failing = await rawRequest(sidecar.url, '/ready');
+      expect(failing.status).toBe(503);
+      expect(JSON.parse(failing.body)).toMatchObject({ credentials: 'failing (CredentialsProviderError)' });
+      usable = true;
+      expect((await read('creds/b')).status).toBe(200);
+      expect((await rawRequest(sidecar.url, '/ready')).status).toBe(200);
+    } finally {
+      await sidecar.close();
+    }
   });
 });

@@ -323,7 +323,7 @@ export const SETTINGS: readonly Setting[] = [
     reload: 'restart',
     help: 'check the credentials with STS GetCallerIdentity at start-up',
     details:
-      'exit 1 on a permanent failure (transient ones pass with `ignore_transient_errors`); skipped with `credentials_file_path`',
+      'exit 1, naming the credential chain, when credentials are missing or rejected, or on another permanent failure (other transient ones pass with `ignore_transient_errors`); skipped with `credentials_file_path`',
   }),
   define<string | undefined>({
     key: 'credentials_file_path',

@@ -6,7 +6,7 @@
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
-import { AwsSource, SecretsCache, type SecretsError } from '@latchkey/sdk';
+import { AwsSource, SecretsCache } from '@latchkey/sdk';
 import { cacheSettings } from '../config/cache-settings.js';
 import type { SidecarConfig } from '../config/schema.js';
 import type { ReaderDependencies } from '../sidecar.js';
@@ -49,7 +49,10 @@ export function awsClientConfig(
   return clientConfig;
 }
 
-function stsClientConfig(config: SidecarConfig, clientConfig: SecretsManagerClientConfig): STSClientConfig {
+export function stsClientConfig(
+  config: SidecarConfig,
+  clientConfig: SecretsManagerClientConfig,
+): STSClientConfig {
   return {
     region: clientConfig.region,
     credentials: clientConfig.credentials,
@@ -128,34 +131,4 @@ export function awsParameters(
       loaded?.then(({ client }) => client.destroy()).catch(() => undefined);
     },
   });
-}
-
-/** The agent's `validate_credentials`: STS GetCallerIdentity at start-up. Returns the failure to report, if any;
- * transient failures pass when `ignore_transient_errors` is set. Skipped with `credentials_file_path`, as in the agent. */
-export async function checkCredentials(config: SidecarConfig): Promise<Error | undefined> {
-  if (!config.validateCredentials || config.credentialsFilePath !== undefined) return undefined;
-  const clientConfig = awsClientConfig(config);
-  const { GetCallerIdentityCommand, STSClient } = await import('@aws-sdk/client-sts');
-  const sts = new STSClient(stsClientConfig(config, clientConfig));
-  try {
-    await sts.send(new GetCallerIdentityCommand({}));
-    return undefined;
-  } catch (error) {
-    const { $fault, $metadata, name } = error as {
-      $fault?: string;
-      $metadata?: { httpStatusCode?: number };
-      name?: string;
-    };
-    const transient =
-      $fault === 'server' ||
-      ($metadata?.httpStatusCode ?? 0) >= 500 ||
-      name === 'TimeoutError' ||
-      $metadata === undefined;
-    if (transient && config.ignoreTransientErrors) return undefined;
-    return new Error(
-      `Could not validate the AWS credentials (sts:GetCallerIdentity): ${(error as SecretsError).message}`,
-    );
-  } finally {
-    sts.destroy();
-  }
 }

@@ -3,7 +3,16 @@
  * (cross-account reads), created on first use and bounded: past `maxRoles`, the least recently used role's cache
  * is closed and dropped.
  */
-import type { BatchItem, CacheLookup, ChangeEvent, EvictEvent, GetOptions, SecretValue } from '@latchkey/sdk';
+import type {
+  BatchItem,
+  CacheLookup,
+  ChangeEvent,
+  ErrorEvent,
+  EvictEvent,
+  GetOptions,
+  RefreshEvent,
+  SecretValue,
+} from '@latchkey/sdk';
 import { LRUCache } from 'lru-cache';
 
 /** What the sidecar needs of a SecretsCache. */
@@ -22,6 +31,10 @@ export interface SecretReader {
   on(event: 'change', listener: (change: ChangeEvent) => void): unknown;
   /** Every value the cache stops holding: evicted, invalidated, unreadable (SecretsCache's `evict` event). */
   on(event: 'evict', listener: (evicted: EvictEvent) => void): unknown;
+  /** Every upstream read that succeeded (SecretsCache's `refresh` event). */
+  on(event: 'refresh', listener: (refresh: RefreshEvent) => void): unknown;
+  /** Every upstream read that failed (SecretsCache's `error` event). */
+  on(event: 'error', listener: (failure: ErrorEvent) => void): unknown;
   close(): unknown;
 }
 

@@ -6,8 +6,10 @@ import {
   type BatchItem,
   type CacheLookup,
   type ChangeEvent,
+  type ErrorEvent,
   type EvictEvent,
   type GetOptions,
+  type RefreshEvent,
   SecretNotFoundError,
   type SecretValue,
 } from '@latchkey/sdk';
@@ -26,7 +28,12 @@ export function secretValue(name: string, value: string | Uint8Array, versionId 
 
 /** Emits `change` and `evict` only when a test does. */
 export class FakeReader
-  extends EventEmitter<{ change: [ChangeEvent]; evict: [EvictEvent] }>
+  extends EventEmitter<{
+    change: [ChangeEvent];
+    evict: [EvictEvent];
+    refresh: [RefreshEvent];
+    error: [ErrorEvent];
+  }>
   implements SecretReader
 {
   readonly secrets = new Map<string, SecretValue>();
