@@ -22,6 +22,8 @@ describe('fleet simulation, reduced (200 pods standing for 10,000)', () => {
       });
       if (result.scenario !== 'outage 10 min') expect(result.failedCold).toBe(0);
     }
+    const outage = results.find((r) => r.scenario === 'outage 10 min');
+    expect(outage?.converge.coldFailedAfter).toBe(0);
     for (const rotation of results.filter((r) => r.scenario.startsWith('rotation'))) {
       expect(rotation.converge.converged100).toBeDefined();
     }

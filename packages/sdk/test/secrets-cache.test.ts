@@ -469,6 +469,46 @@ describe('SecretsCache: recovery after an outage', () => {
     expect(duringOutage).toBeLessThan(600 + names.length * 12);
   });
 
+  it('a cold read made while a probe is out waits for its answer, and reads at once when the upstream is back', async () => {
+    // A pod started during an outage reads its secrets together: one read probes, and the others (nothing cached,
+    // in backoff) used to fail at once, although the upstream was answering.
+    const { source, clock, cache } = setup({ random: seededRandom(5) });
+    source.put('a', 'one');
+    source.put('b', 'two');
+    source.fail(undefined, unavailable);
+    for (let second = 0; second < 600; second++) {
+      clock.advance(1_000);
+      await Promise.allSettled([cache.get('a'), cache.get('b')]);
+      await settle();
+    }
+    source.clearFailures();
+    clock.advance(2_000);
+    const release = source.hold();
+    const reads = Promise.allSettled([cache.get('a'), cache.get('b')]);
+    await settle();
+    release();
+    const [a, b] = await reads;
+    expect(a).toMatchObject({ status: 'fulfilled', value: { string: 'one' } });
+    expect(b).toMatchObject({ status: 'fulfilled', value: { string: 'two', stale: false } });
+  });
+
+  it('a cold read made while a probe is out still fails when the probe does', async () => {
+    const { source, clock, cache } = setup({ random: seededRandom(5) });
+    source.put('a', 'one');
+    source.put('b', 'two');
+    source.fail(undefined, unavailable);
+    for (let second = 0; second < 60; second++) {
+      clock.advance(1_000);
+      await Promise.allSettled([cache.get('a'), cache.get('b')]);
+      await settle();
+    }
+    clock.advance(2_000);
+    const calls = source.calls.GetSecretValue;
+    const reads = await Promise.allSettled([cache.get('a'), cache.get('b')]);
+    expect(reads.map((read) => read.status)).toEqual(['rejected', 'rejected']);
+    expect(source.calls.GetSecretValue - calls).toBe(1); // the probe alone: the waiting read did not call too
+  });
+
   it('a watched key in backoff picks up the recovery without any read', async () => {
     const { source, clock, cache } = setup({ refreshAhead: 0, maxStale: '1h' });
     source.put('watched', 'one');

@@ -65,6 +65,8 @@ export class KeyedCache<E extends KeyedEntry<unknown, R>, R> {
   readonly #entries: LRUCache<string, E>;
   /** True while `resized` takes an entry out and puts it back: that entry never left. */
   #reindexing = false;
+  /** The call that went out while the upstream was down (the probe), until it settles. */
+  #probe: Promise<void> | undefined;
   #closed = false;
 
   constructor(config: KeyedCacheConfig, hooks: KeyedCacheHooks<E>) {
@@ -144,9 +146,24 @@ export class KeyedCache<E extends KeyedEntry<unknown, R>, R> {
         this.refreshInBackground(entry, now, call);
         return Promise.resolve(entry.result('stale'));
       }
-      if (!this.#health.mayCall(entry, now)) return Promise.reject(entry.error);
+      if (!this.#health.mayCall(entry, now)) return this.#afterProbe(entry, entry.error, call);
     }
     return this.run(entry, call);
+  }
+
+  /**
+   * A read with nothing to serve, whose key may not call yet. While a probe is out it waits for the answer: when the
+   * upstream is back it calls at once (its caller waits with nothing else to get, so the spread of the recovery is
+   * not for it); otherwise, and without a probe, it fails with the remembered error. A pod that starts during an
+   * outage reads its secrets together: one of them probes, and the others no longer fail beside a working upstream.
+   */
+  #afterProbe(entry: E, error: SecretsError, call: () => Promise<R>): Promise<R> {
+    if (this.#probe === undefined || !error.transient) return Promise.reject(error);
+    return this.#probe.then(() => {
+      if (entry.value !== undefined && this.#hooks.clock.now() < entry.expiresAt) return entry.result('hit');
+      if (this.#health.down || this.#closed) return Promise.reject(entry.error ?? error);
+      return this.run(entry, call);
+    });
   }
 
   /** The last value may be served past its TTL: the upstream failed transiently, within `maxStaleMs`. */
@@ -182,6 +199,13 @@ export class KeyedCache<E extends KeyedEntry<unknown, R>, R> {
       this.#hooks.onSettled?.(entry);
     });
     entry.inflight = inflight;
+    if (this.#health.down) {
+      const probe = inflight.then(ignore, ignore);
+      this.#probe = probe;
+      void probe.then(() => {
+        if (this.#probe === probe) this.#probe = undefined;
+      });
+    }
     return inflight;
   }
 

@@ -63,6 +63,11 @@ export class UpstreamHealth {
     }
   }
 
+  /** The last call failed transiently: the upstream is taken to be down until something answers. */
+  get down(): boolean {
+    return this.#down;
+  }
+
   /** Records an answer from the upstream (a value, or a permanent error); true when it ends an outage. */
   answered(now: number): boolean {
     if (!this.#down) return false;
