@@ -77,6 +77,7 @@ export async function startPostgres(): Promise<Database> {
   const table = `traffic_${suffix()}`;
   await admin.query(`CREATE TABLE ${table} (n int); INSERT INTO ${table} VALUES (1)`);
   const users: string[] = [];
+  let adminTurn: Promise<unknown> = Promise.resolve();
   const select = `SELECT n FROM ${table}`;
   const wrap = (client: pg.Client | pg.PoolClient, release: (discard: boolean) => Promise<void>) => ({
     query: async () => {
@@ -90,11 +91,16 @@ export async function startPostgres(): Promise<Database> {
     location: { engine: 'postgres', host: cluster.host, port: cluster.port, dbname: cluster.database },
     master,
     userName: (stem) => `${stem}_${suffix()}`,
-    async createUser({ username, password }) {
+    createUser({ username, password }) {
       users.push(username, `${username}_clone`);
       const role = admin.escapeIdentifier(username);
-      await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
-      await admin.query(`GRANT SELECT ON ${table} TO ${role}`);
+      // One admin connection for cases created at once: one user after another (pg deprecates overlapping queries).
+      const created = adminTurn.then(async () => {
+        await admin.query(`CREATE ROLE ${role} LOGIN PASSWORD ${admin.escapeLiteral(password)}`);
+        await admin.query(`GRANT SELECT ON ${table} TO ${role}`);
+      });
+      adminTurn = created.catch(() => undefined);
+      return created;
     },
     async connect({ username, password }) {
       const client = new pg.Client({
