@@ -118,13 +118,14 @@ export class Sidecar {
         connections,
         closing: false,
         readiness: () => {
-          const status = prefetcher.status;
+          const { done, loaded, pending, failed } = prefetcher.status;
           // Not ready while the last read failed for credentials: every read would fail the same way.
           const failing = credentials.failing;
           return {
-            ready: status.done && !ctx.closing && failing === undefined,
+            ready: done && !ctx.closing && failing === undefined,
             detail: {
-              prefetch: status,
+              // /ready needs no token: it counts the prefetch failures; their ids are in the log.
+              prefetch: { done, loaded, pending, failed: failed.length },
               credentials: failing === undefined ? 'ok' : `failing (${failing.upstreamCode})`,
             },
           };
@@ -148,6 +149,12 @@ export class Sidecar {
         { addresses: sidecar.addresses, clients: clients.names, prefetch: config.latchkey.prefetch.length },
         'listening',
       );
+      if (config.latchkey.allowNonLoopback) {
+        logger.warn(
+          { bind: config.latchkey.bind },
+          'allow_non_loopback is set: addresses other than loopback may serve secrets to the network; a token is all that protects them',
+        );
+      }
       return sidecar;
     } catch (error) {
       clients.close();

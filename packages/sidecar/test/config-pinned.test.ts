@@ -1,20 +1,8 @@
-/** Every setting as a user sees it: defaults, ranges and messages from the file, the Lambda extension's variables
- * and the flags, and `serve --help`. Written before the settings were described in one table, to hold them. */
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { parseServeArgs, SERVE_HELP } from '../src/cli/serve.js';
 import { ConfigError } from '../src/config/errors.js';
 import { loadConfig } from '../src/config/load.js';
-
-const dir = mkdtempSync(join(tmpdir(), 'latchkey-pinned-'));
-let counter = 0;
-function tomlFile(text: string): string {
-  const file = join(dir, `config-${++counter}.toml`);
-  writeFileSync(file, text);
-  return file;
-}
+import { tomlFile } from './support/toml-file.js';
 
 function failure(run: () => unknown): { file: string; key: string; reason: string } {
   try {

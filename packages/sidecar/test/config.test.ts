@@ -1,17 +1,9 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { ConfigError } from '../src/config/errors.js';
 import { loadConfig } from '../src/config/load.js';
-
-const dir = mkdtempSync(join(tmpdir(), 'latchkey-config-'));
-let counter = 0;
-function tomlFile(text: string): string {
-  const file = join(dir, `config-${++counter}.toml`);
-  writeFileSync(file, text);
-  return file;
-}
+import { configDir, tomlFile } from './support/toml-file.js';
 
 function configError(run: () => unknown): ConfigError {
   try {
@@ -96,7 +88,7 @@ describe('configuration', () => {
   });
 
   it('reports a missing file', () => {
-    const error = configError(() => loadConfig({ file: join(dir, 'absent.toml'), env: {} }));
+    const error = configError(() => loadConfig({ file: join(configDir, 'absent.toml'), env: {} }));
     expect(error.reason).toContain('ENOENT');
   });
 
@@ -166,7 +158,7 @@ describe('configuration', () => {
   });
 
   it('parses clients, audit and render tables', () => {
-    const policyFile = join(dir, 'policy.json');
+    const policyFile = join(configDir, 'policy.json');
     writeFileSync(
       policyFile,
       JSON.stringify({ Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] }),

@@ -3,6 +3,7 @@
  * the `[[latchkey.clients]]`, each with its own token and policy. A request is identified by the first value of
  * each configured token header; every token is compared, with no early exit, in constant time.
  */
+import { ConfigError } from '../config/errors.js';
 import type { ClientConfig, SidecarConfig, TokenSpec } from '../config/schema.js';
 import { ALLOW_ALL, type PolicyDocument } from './policy.js';
 import { TokenError, TokenSource, type TokenSourceOptions, tokenDigest } from './token.js';
@@ -40,6 +41,28 @@ export function missingSsrfTokenMessage(variables: readonly string[]): string {
 /** Digests of recently presented header values. Memoizing the digest of what a caller sent involves no secret, so
  * the comparison with the tokens stays constant-time; the map is bounded (cleared when full) against floods. */
 const DIGEST_MEMO_SIZE = 256;
+
+/** Two clients with one token would make the second unreachable (and give it the first one's policy). */
+function refuseSharedTokens(
+  registered: readonly RegisteredClient[],
+  config: SidecarConfig,
+  ssrf: TokenSpec | undefined,
+): void {
+  const first = ssrf === undefined ? 0 : 1;
+  registered.forEach((client, index) => {
+    const other = registered.slice(0, index).find((earlier) => earlier.token.sameTokenAs(client.token));
+    if (other === undefined) return;
+    const owner =
+      registered.indexOf(other) < first && ssrf?.kind === 'env'
+        ? `the SSRF token (${ssrf.name})`
+        : `client "${other.name}"`;
+    throw new ConfigError(
+      config.file ?? 'command line',
+      `latchkey.clients[${index - first}].token`,
+      `is the same token as ${owner}; every client needs its own token`,
+    );
+  });
+}
 
 export class ClientRegistry {
   private readonly clients: RegisteredClient[];
@@ -89,6 +112,7 @@ export class ClientRegistry {
       }
       for (const client of config.latchkey.clients)
         registered.push(ClientRegistry.register(client, tokenOptions));
+      refuseSharedTokens(registered, config, ssrf);
     } catch (error) {
       for (const client of registered) client.token.close();
       throw error;

@@ -16,6 +16,13 @@ export type PolicyAction =
   | 'secretsmanager:BatchGetSecretValue'
   | 'ssm:GetParameter'
   | 'sts:AssumeRole';
+/** Every action a policy can name (the checks the sidecar makes). */
+const ACTIONS: readonly PolicyAction[] = [
+  'secretsmanager:GetSecretValue',
+  'secretsmanager:BatchGetSecretValue',
+  'ssm:GetParameter',
+  'sts:AssumeRole',
+];
 export type PolicyDecision = 'allow' | 'deny' | 'implicit-deny';
 
 /** A resource as the upstream described it. A parameter's ARN may be missing from an answer. */
@@ -166,19 +173,21 @@ export function parsePolicy(raw: unknown, file: string, key: string): PolicyDocu
     if (statement.Effect !== 'Allow' && statement.Effect !== 'Deny') {
       throw new ConfigError(file, `${at}.Effect`, 'must be "Allow" or "Deny"');
     }
-    const actions = stringOrList(statement.Action, file, `${at}.Action`);
-    for (const action of actions) {
-      if (!/^(secretsmanager|ssm|sts):[A-Za-z*?]+$/i.test(action) && action !== '*') {
+    const actions = stringOrList(statement.Action, file, `${at}.Action`).map((action) => {
+      const pattern = compileGlob(action, 'i').regex;
+      // An action that matches none the sidecar checks is a typo (or an IAM action with no meaning here).
+      if (!ACTIONS.some((known) => pattern.test(known))) {
         throw new ConfigError(
           file,
           `${at}.Action`,
-          `unsupported action "${action}" (use secretsmanager:GetSecretValue, secretsmanager:BatchGetSecretValue, ssm:GetParameter or sts:AssumeRole)`,
+          `unsupported action "${action}" (use ${ACTIONS.slice(0, -1).join(', ')} or ${ACTIONS.at(-1)}, wildcards allowed)`,
         );
       }
-    }
+      return pattern;
+    });
     return {
       effect: statement.Effect,
-      actions: actions.map((action) => compileGlob(action, 'i').regex),
+      actions,
       resources: stringOrList(statement.Resource, file, `${at}.Resource`).map(compileResource),
     };
   });

@@ -123,6 +123,11 @@ export class TokenSource {
     this.options.onReload?.({ changed });
   }
 
+  /** Whether `other` holds the same current token. */
+  sameTokenAs(other: TokenSource): boolean {
+    return timingSafeEqual(this.digest, other.digest);
+  }
+
   /** This source replaces `older` (a reload rebuilt the clients): what `older` accepted stays valid for the grace
    * period, as when a token changes in place (its previous token only until that token's own grace ends). */
   succeed(older: TokenSource): void {

@@ -4,6 +4,7 @@
  * it (`live`) or it waits for a restart, and its help. The file reader, the environment, the flags, `serve --help`,
  * the reload rules and the README's tables are derived from this table.
  */
+import { validateHeaderName } from 'node:http';
 import { isDeepStrictEqual } from 'node:util';
 import type { LatchkeyConfig, SidecarConfig } from './schema.js';
 import { parseAuditTable, parseClients, parseRenderTemplates } from './toml.js';
@@ -148,6 +149,7 @@ const string: Parse<string> = asString;
 const bool: Parse<boolean> = asBool;
 
 const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'none'] as const;
+const WORLD_WRITABLE = 0o002;
 
 const agentRange = (what: string, rule: string) =>
   `The ${what} specified in the configuration file isn't valid. The ${what.replace(/ in seconds$/, '')} must be ${rule}.`;
@@ -285,8 +287,21 @@ export const SETTINGS: readonly Setting[] = [
     key: 'ssrf_headers',
     field: top('ssrfHeaders'),
     default: ['X-Aws-Parameters-Secrets-Token', 'X-Vault-Token'],
-    parse: (value, where) =>
-      asStringList(value, where, "The list of SSRF headers in the configuration file can't be empty."),
+    parse: (value, where) => {
+      const names = asStringList(
+        value,
+        where,
+        "The list of SSRF headers in the configuration file can't be empty.",
+      );
+      for (const name of names) {
+        try {
+          validateHeaderName(name);
+        } catch {
+          fail(where, `${JSON.stringify(name)} is not a valid header name`);
+        }
+      }
+      return names;
+    },
     flag: '<a,b>',
     reload: 'restart',
     help: 'headers that carry the token (not empty)',
@@ -432,10 +447,19 @@ export const SETTINGS: readonly Setting[] = [
     field: inLatchkey('unixSocketMode'),
     default: 0o660,
     defaultText: '"0660"',
-    parse: (value, where) => asMode(value, where),
+    parse: (value, where) => {
+      const mode = asMode(value, where);
+      if (mode & WORLD_WRITABLE) {
+        fail(
+          where,
+          `0${mode.toString(8)} makes the socket writable by every local user, who could then read secrets; use 0660 or 0600`,
+        );
+      }
+      return mode;
+    },
     flag: '<mode>',
     reload: 'restart',
-    help: "the Unix socket's mode, applied as it is created",
+    help: "the Unix socket's mode, applied as it is created; not writable by others",
   }),
   define({
     key: 'latchkey.allow_non_loopback',
@@ -516,7 +540,8 @@ export const SETTINGS: readonly Setting[] = [
     flag: { value: '<id>', repeatable: true },
     reload: 'restart',
     help: 'secret ids loaded at start-up (BatchGetSecretValue); /ready waits for them',
-    details: 'transient failures are retried; permanent ones are reported in `/ready` and logged',
+    details:
+      'transient failures are retried; permanent ones are counted in `/ready` and logged with their ids',
   }),
   define({
     key: 'latchkey.token_grace_seconds',
