@@ -1,4 +1,8 @@
-/** `roleArn`: one cache (and AWS client) per role, created on first use, bounded; the least recently used closes. */
+/** `roleArn`: one cache (and AWS client) per role, created on first use, bounded by max_roles; at the limit a
+ * client's new role replaces that client's own least recently used one. */
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { loadConfig } from '../src/config/load.js';
 import { Sidecar } from '../src/sidecar.js';
@@ -55,5 +59,51 @@ describe('role caches', () => {
     // b comes back as a new reader.
     expect(await read(role('b'))).toBe(`as ${role('b')}`);
     expect(created.get(role('b'))?.closed).toBe(false);
+  });
+
+  it("keeps other clients' role caches while one client cycles through roles", async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-roles-'));
+    const file = join(dir, 'config.toml');
+    const assumeAny = `policy = { Version = "2012-10-17", Statement = [ { Effect = "Allow", Action = ["secretsmanager:GetSecretValue", "sts:AssumeRole"], Resource = "*" } ] }`;
+    writeFileSync(
+      file,
+      `[[latchkey.clients]]\nname = "steady"\ntoken = "steady-token"\n${assumeAny}\n\n[[latchkey.clients]]\nname = "churn"\ntoken = "churn-token"\n${assumeAny}\n`,
+    );
+    const created = new Map<string, FakeReader>();
+    sidecar = await Sidecar.start({
+      config: loadConfig({
+        file,
+        env: {},
+        overrides: [
+          { key: 'http_port', value: '0' },
+          { key: 'bind', value: '127.0.0.1' },
+          { key: 'max_roles', value: '3' },
+        ],
+      }),
+      env: {},
+      logger: captureLogger(new LineCapture()),
+      auditSink: new LineCapture(),
+      parameters: () => new FakeParameters().cache(),
+      readers: () => (roleArn) => {
+        const reader = new FakeReader().put(secretValue('s', 'v'));
+        created.set(roleArn ?? 'self', reader);
+        return reader;
+      },
+    });
+    const role = (name: string) => `arn:aws:iam::123456789012:role/${name}`;
+    const read = async (token: string, roleArn: string) =>
+      (
+        await rawRequest(sidecar!.url, `/v1/s?roleArn=${encodeURIComponent(roleArn)}`, {
+          headers: { 'X-Vault-Token': token },
+        })
+      ).status;
+    expect(await read('steady-token', role('steady-1'))).toBe(200);
+    expect(await read('steady-token', role('steady-2'))).toBe(200);
+    for (let i = 0; i < 10; i++) expect(await read('churn-token', role(`churn-${i}`))).toBe(200);
+    expect(created.get(role('steady-1'))?.closed).toBe(false);
+    expect(created.get(role('steady-2'))?.closed).toBe(false);
+    expect(created.get(role('churn-9'))?.closed).toBe(false);
+    expect(created.get(role('churn-8'))?.closed).toBe(true);
+    expect(created.size).toBe(13);
   });
 });

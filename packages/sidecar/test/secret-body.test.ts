@@ -37,7 +37,7 @@ describe('rendered bodies', () => {
       2,
       (previous) => renderer.forget(previous),
     );
-    readers.forRole('arn:aws:iam::123456789012:role/other-account');
+    readers.forRole('arn:aws:iam::123456789012:role/other-account', 'default');
     const [own, role] = created as [FakeReader, FakeReader];
     const old = secretValue('app/db', 'old-password', 'v1');
     const kept = secretValue('app/api', 'api-key', 'v1');

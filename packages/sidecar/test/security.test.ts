@@ -32,6 +32,14 @@ policy = { Version = "2012-10-17", Statement = [
 ] }
 
 [[latchkey.clients]]
+name = "assumer"
+token = "assumer-token-9c1d"
+policy = { Version = "2012-10-17", Statement = [
+  { Effect = "Allow", Action = "secretsmanager:GetSecretValue", Resource = "*" },
+  { Effect = "Allow", Action = "sts:AssumeRole", Resource = "arn:aws:iam::*:role/reader-*" },
+] }
+
+[[latchkey.clients]]
 name = "ops"
 token = "file://${tokenFile}"
 policy = '{"Version":"2012-10-17","Statement":[{"Effect":"Allow","Action":"secretsmanager:GetSecretValue","Resource":"arn:aws:secretsmanager:*:*:secret:billing/*"}]}'
@@ -114,6 +122,37 @@ describe('per-client policies', () => {
     ]);
   });
 
+  it('lets a client use roleArn only for roles its policy allows sts:AssumeRole on; otherwise 403 and no STS call', async () => {
+    const role = (name: string) => `arn:aws:iam::000000000000:role/${name}`;
+    const read = (token: string, roleArn: string, route = 'get') =>
+      as(
+        token,
+        route === 'get'
+          ? `/secretsmanager/get?secretId=${allowed}&roleArn=${encodeURIComponent(roleArn)}`
+          : `/secretsmanager/batch?secretId=${allowed}&roleArn=${encodeURIComponent(roleArn)}`,
+      );
+    const before = stack.emulator.calls('AssumeRole');
+    for (const [token, roleArn] of [
+      [BILLING_TOKEN, role('reader-billing')],
+      ['assumer-token-9c1d', role('admin')],
+    ] as const) {
+      for (const route of ['get', 'batch']) {
+        const response = await read(token, roleArn, route);
+        expect(response.status).toBe(403);
+        expect(JSON.parse(response.body)).toMatchObject({
+          __type: 'AccessDeniedException',
+          message: expect.stringContaining(`sts:AssumeRole on resource ${roleArn}`),
+        });
+      }
+    }
+    expect(stack.emulator.calls('AssumeRole')).toBe(before);
+    const assumed = await read('assumer-token-9c1d', role('reader-1'));
+    expect(assumed.status).toBe(200);
+    expect(stack.emulator.calls('AssumeRole')).toBeGreaterThan(before);
+    // The single-token (default) client may use any role, as with the agent.
+    expect((await read(stack.token, role('admin'))).status).toBe(200);
+  });
+
   it('keeps the default (SSRF token) client allowed everything', async () => {
     expect((await as(stack.token, `/v1/${denied}`)).status).toBe(200);
   });
@@ -164,6 +203,7 @@ describe('audit and logs', () => {
       expect(text).not.toContain(BILLING_TOKEN);
       expect(text).not.toContain(stack.token);
       expect(text).not.toContain('ops-token-');
+      expect(text).not.toContain('assumer-token-9c1d');
     }
   });
 });

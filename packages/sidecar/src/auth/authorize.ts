@@ -1,11 +1,12 @@
 /**
  * The policy check every route makes: before the read, on the id as asked (refused there only when no answer could
- * be allowed, or every answer would be denied), and after it, on the real ARN and name. The default client is allowed
+ * be allowed, or every answer would be denied), and after it, on the real ARN and name; and a `roleArn`, which a
+ * client may use only where its policy allows `sts:AssumeRole` on that role. The default client is allowed
  * everything; its checks return at once, with nothing allocated.
  */
 import type { Client } from './clients.js';
 import { evaluatePolicy, evaluateRequest, type KnownResource, type PolicyAction } from './policy.js';
-import { parameterShapes, secretShapes } from './resources.js';
+import { parameterShapes, roleResource, secretShapes } from './resources.js';
 
 /** Why a request is refused: the action, and the resource as the denial names it. */
 export interface Denial {
@@ -40,4 +41,10 @@ export function authorizeResource(
 ): Denial | undefined {
   if (client.allowAll || evaluatePolicy(client.policy, action, resource) === 'allow') return undefined;
   return { action, resource: resource.arn ?? resource.name };
+}
+
+/** Before assuming `roleArn` for the client (no role: nothing to check). */
+export function authorizeRole(client: Client, roleArn: string | undefined): Denial | undefined {
+  if (roleArn === undefined || client.allowAll) return undefined;
+  return authorizeResource(client, 'sts:AssumeRole', roleResource(roleArn));
 }

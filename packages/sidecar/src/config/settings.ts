@@ -356,7 +356,9 @@ export const SETTINGS: readonly Setting[] = [
     parse: int(1, 100),
     flag: '<n>',
     reload: 'restart',
-    help: 'cached role caches for roleArn, 1-100; past it the least recently used is closed',
+    help: 'cached role caches for roleArn, 1-100',
+    details:
+      "at the limit a client's new role replaces that client's least recently used role (a client holding none: the least recently used of all)",
   }),
 
   // Set only by the Lambda extension's variables.

@@ -1,7 +1,6 @@
 /**
  * The production readers: the SDK's SecretsCache over an AwsSource, one per role (each role with its own client,
  * closed when its cache is evicted), configured from the agent's keys; the Parameter Store cache over an SSM client.
- * Also the agent's start-up credential check.
  */
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';

@@ -1,7 +1,9 @@
 /**
  * The caches behind the sidecar: one SecretsCache for the sidecar's own credentials, and one per `roleArn`
- * (cross-account reads), created on first use and bounded: past `maxRoles`, the least recently used role's cache
- * is closed and dropped.
+ * (cross-account reads), created on first use and bounded by `maxRoles`. A role's cache belongs to the client that
+ * used it last. At the limit, a client's new role replaces that client's own least recently used role; only a
+ * client holding none replaces the least recently used role of all. So a client cycling through roles takes at
+ * most one role cache from the others.
  */
 import type {
   BatchItem,
@@ -13,7 +15,6 @@ import type {
   RefreshEvent,
   SecretValue,
 } from '@latchkey/sdk';
-import { LRUCache } from 'lru-cache';
 
 /** What the sidecar needs of a SecretsCache. */
 export interface SecretReader {
@@ -42,7 +43,9 @@ export type SecretReaderFactory = (roleArn: string | undefined) => SecretReader;
 
 export class SecretReaders {
   readonly primary: SecretReader;
-  private readonly roles: LRUCache<string, SecretReader>;
+  /** Role caches by ARN, least recently used first, with the client that used each last. */
+  private readonly roles = new Map<string, { reader: SecretReader; client: string }>();
+  private readonly maxRoles: number;
   private readonly factory: SecretReaderFactory;
   private readonly onRetired: ((value: SecretValue) => void) | undefined;
 
@@ -50,24 +53,37 @@ export class SecretReaders {
    * (rotation, a new value), or no longer held (evicted, invalidated, unreadable, the role's cache closed). */
   constructor(factory: SecretReaderFactory, maxRoles: number, onRetired?: (value: SecretValue) => void) {
     this.factory = factory;
+    this.maxRoles = maxRoles;
     this.onRetired = onRetired;
     this.primary = this.create(undefined);
-    this.roles = new LRUCache<string, SecretReader>({
-      max: maxRoles,
-      dispose: (reader) => {
-        void Promise.resolve(reader.close()).catch(() => undefined);
-      },
-    });
   }
 
-  forRole(roleArn: string | undefined): SecretReader {
+  /** The cache for `roleArn` (the sidecar's own without one), as used by the client named `client`. */
+  forRole(roleArn: string | undefined, client: string): SecretReader {
     if (roleArn === undefined) return this.primary;
-    let reader = this.roles.get(roleArn);
-    if (reader === undefined) {
-      reader = this.create(roleArn);
-      this.roles.set(roleArn, reader);
-    }
+    const held = this.roles.get(roleArn);
+    // Taken out and put back: the Map's order is the order of use.
+    if (held !== undefined) this.roles.delete(roleArn);
+    else if (this.roles.size >= this.maxRoles) this.evictFor(client);
+    const reader = held?.reader ?? this.create(roleArn);
+    this.roles.set(roleArn, { reader, client });
     return reader;
+  }
+
+  /** Closes the least recently used role cache of `client`, or if it holds none, the least recently used of all. */
+  private evictFor(client: string): void {
+    let victim: string | undefined;
+    for (const [roleArn, held] of this.roles) {
+      victim ??= roleArn;
+      if (held.client === client) {
+        victim = roleArn;
+        break;
+      }
+    }
+    if (victim === undefined) return;
+    const reader = this.roles.get(victim)?.reader;
+    this.roles.delete(victim);
+    void Promise.resolve(reader?.close()).catch(() => undefined);
   }
 
   private create(roleArn: string | undefined): SecretReader {
@@ -85,7 +101,7 @@ export class SecretReaders {
   }
 
   async close(): Promise<void> {
-    const readers = [this.primary, ...this.roles.values()];
+    const readers = [this.primary, ...[...this.roles.values()].map((held) => held.reader)];
     this.roles.clear();
     await Promise.allSettled(readers.map(async (reader) => reader.close()));
   }

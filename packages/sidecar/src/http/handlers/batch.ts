@@ -5,7 +5,13 @@
  * Each secret needs both secretsmanager:BatchGetSecretValue and secretsmanager:GetSecretValue, as in AWS.
  */
 import type { SecretValue } from '@latchkey/sdk';
-import { authorizeRequest, authorizeResource, type Denial, denialMessage } from '../../auth/authorize.js';
+import {
+  authorizeRequest,
+  authorizeResource,
+  authorizeRole,
+  type Denial,
+  denialMessage,
+} from '../../auth/authorize.js';
 import type { Client } from '../../auth/clients.js';
 import type { KnownResource, PolicyAction } from '../../auth/policy.js';
 import { classifyError } from '../bodies/error-body.js';
@@ -44,6 +50,11 @@ export function handleBatch(exchange: Exchange, query: BatchQuery): void {
   const client = exchange.client!;
   exchange.secretId = query.secretIds;
   exchange.roleArn = query.roleArn;
+  const roleDenial = authorizeRole(client, query.roleArn);
+  if (roleDenial !== undefined) {
+    exchange.deny(client, roleDenial);
+    return;
+  }
   const errors: BatchError[] = [];
   const allowed: string[] = [];
   for (const secretId of query.secretIds) {
@@ -54,7 +65,9 @@ export function handleBatch(exchange: Exchange, query: BatchQuery): void {
   exchange.decision = allowed.length > 0 ? 'allow' : 'deny';
   const { ctx } = exchange;
   const fetched =
-    allowed.length === 0 ? Promise.resolve([]) : ctx.readers.forRole(query.roleArn).prefetch(allowed);
+    allowed.length === 0
+      ? Promise.resolve([])
+      : ctx.readers.forRole(query.roleArn, client.name).prefetch(allowed);
   fetched.then(
     (items) => {
       const values: SecretValue[] = [];

@@ -1,6 +1,6 @@
 /** `GET /secretsmanager/get?secretId=…` and `GET <prefix><id>`: policy, then the cache, then the prepared body. */
 import type { CacheLookup } from '@latchkey/sdk';
-import { authorizeRequest, authorizeResource } from '../../auth/authorize.js';
+import { authorizeRequest, authorizeResource, authorizeRole } from '../../auth/authorize.js';
 import type { Exchange } from '../exchange.js';
 import type { SecretQuery } from '../params.js';
 
@@ -19,13 +19,13 @@ export function handleGet(exchange: Exchange, query: SecretQuery): void {
   exchange.versionStage = query.versionStage;
   exchange.roleArn = query.roleArn;
   const client = exchange.client!;
-  const denial = authorizeRequest(client, ACTION, query.secretId);
+  const denial = authorizeRole(client, query.roleArn) ?? authorizeRequest(client, ACTION, query.secretId);
   if (denial !== undefined) {
     exchange.deny(client, denial);
     return;
   }
   exchange.decision = 'allow';
-  const reader = exchange.ctx.readers.forRole(query.roleArn);
+  const reader = exchange.ctx.readers.forRole(query.roleArn, client.name);
   const options = lookupOptions(query);
   // A warm hit is answered right away; only a read that goes upstream waits on a promise.
   const warm = reader.lookupWarm(query.secretId, options);
