@@ -246,16 +246,23 @@ describe('listeners and connections', () => {
   });
 
   it('at max_conn, closes the oldest connection not serving a request to let a new one in', async () => {
-    const { url } = await start({ overrides: [{ key: 'max_conn', value: '2' }] });
+    const { url, sidecar } = await start({ overrides: [{ key: 'max_conn', value: '2' }] });
     const { port, hostname } = new URL(url);
-    const open = (head: string) =>
-      new Promise<ReturnType<typeof connect>>((resolve) => {
-        const socket = connect(Number(port), hostname, () => {
-          socket.write(head);
-          resolve(socket);
+    const gauge = sidecar.metrics.registry.getSingleMetric('latchkey_http_open_connections');
+    const openConnections = async () => (await gauge?.get())?.values[0]?.value;
+    // Resolves once the sidecar counts the new connection, so the order of connections is the order of opening.
+    const open = async (head: string) => {
+      const before = await openConnections();
+      const socket = await new Promise<ReturnType<typeof connect>>((resolve) => {
+        const opened = connect(Number(port), hostname, () => {
+          opened.write(head);
+          resolve(opened);
         });
-        socket.on('error', () => undefined);
+        opened.on('error', () => undefined);
       });
+      await expect.poll(openConnections).toBe((before ?? 0) + 1);
+      return socket;
+    };
     const closed = (socket: ReturnType<typeof connect>) =>
       new Promise<void>((resolve) => (socket.destroyed ? resolve() : socket.once('close', () => resolve())));
     const HALF = 'GET /v1/MyTest HTTP/1.1\r\nHost: x\r\n';
