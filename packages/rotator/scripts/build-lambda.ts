@@ -32,7 +32,8 @@ export async function buildLambda(
     entryPoints: [join(packageDir, 'src', 'handlers', `${name}.ts`)],
     bundle: true,
     platform: 'node',
-    target: 'node20',
+    // The oldest runtime the template allows (nodejs22.x; nodejs24.x is its default).
+    target: 'node22',
     // CommonJS: the drivers are CommonJS and require() Node built-ins, which an ESM bundle cannot do.
     format: 'cjs',
     minify: true,

@@ -49,7 +49,9 @@ export function bundle(entry, outfile) {
     bundle: true,
     platform: 'node',
     format: 'esm',
-    target: 'node20',
+    // The runtime the image and the self-contained Lambda layers ship. Syntax stays as written (ES2022), and CI runs
+    // the bundle on Node 20 and 22 too.
+    target: 'node24',
     // Whitespace only: the bundle's text and what V8 keeps from parsing it are resident for the process's life (about
     // 3 MB less for 0.6 MB less text, so the lazily loaded SSM client costs nothing). Names stay (the SDK's error
     // classes name themselves after their class) and syntax stays as written.

@@ -73,23 +73,32 @@ describe('deployment template', () => {
     expect(conditions).toEqual([undefined, undefined, undefined, 'HasMasterSecret', 'HasKmsKey', 'InVpc']);
   });
 
-  it('lets only Secrets Manager of this account invoke the function', () => {
+  it('lets only Secrets Manager, rotating this secret in this account, invoke the function', () => {
     const permission = template.Resources.SecretsManagerInvokePermission!;
     expect(permission.Type).toBe('AWS::Lambda::Permission');
     expect(permission.Properties).toMatchObject({
       Action: 'lambda:InvokeFunction',
       Principal: 'secretsmanager.amazonaws.com',
       SourceAccount: { Ref: 'AWS::AccountId' },
+      SourceArn: { Ref: 'SecretArn' },
     });
   });
 
-  it('runs index.handler on Node.js 20 or later, with the endpoint AWS functions read, and an optional schedule', () => {
+  it('uses every parameter it asks for', () => {
+    const { Parameters, ...rest } = template as unknown as { Parameters: Json };
+    const body = JSON.stringify(rest);
+    for (const name of Object.keys(Parameters)) {
+      const referenced = body.includes(`{"Ref":"${name}"}`) || body.includes(`\${${name}}`);
+      expect(referenced, name).toBe(true);
+    }
+  });
+
+  it('runs index.handler on Node.js 24 by default (22 allowed), with the endpoint AWS functions read, and an optional schedule', () => {
     const fn = template.Resources.RotationFunction!;
     expect(fn.Properties.Handler).toBe('index.handler');
-    const runtime = (template as unknown as { Parameters: { Runtime: { AllowedValues: string[] } } })
-      .Parameters.Runtime;
-    for (const value of runtime.AllowedValues)
-      expect(Number(/nodejs(\d+)/.exec(value)![1])).toBeGreaterThanOrEqual(20);
+    const runtime = (template as unknown as { Parameters: { Runtime: Json } }).Parameters.Runtime;
+    // Lambda refuses new nodejs20.x functions since 2026-06-01.
+    expect(runtime).toMatchObject({ Default: 'nodejs24.x', AllowedValues: ['nodejs22.x', 'nodejs24.x'] });
     expect((fn.Properties.Environment as { Variables: Json }).Variables).toHaveProperty(
       'SECRETS_MANAGER_ENDPOINT',
     );

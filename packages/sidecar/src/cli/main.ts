@@ -4,6 +4,7 @@ import { SIDECAR_VERSION } from '../version.js';
 import { runAudit } from './audit.js';
 import { runDev } from './dev.js';
 import { runGet } from './get.js';
+import { runHealth } from './health.js';
 import { runRender } from './render.js';
 import { runRun } from './run.js';
 import { runServe } from './serve.js';
@@ -18,6 +19,7 @@ Commands:
   render    write secrets to files, and keep them current
   dev       a local emulator with demo secrets and the sidecar on it
   audit     report stored secrets that need attention (rotation, usage, deletion, policy, KMS)
+  health    check a running sidecar on this host (exit 0 or 1), for exec probes
 
 'latchkey <command> --help' describes each command. 'latchkey --version' prints the version.`;
 
@@ -28,6 +30,7 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CommandIO) => Promi
   render: runRender,
   dev: runDev,
   audit: runAudit,
+  health: runHealth,
 };
 
 export async function main(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
