@@ -2,7 +2,10 @@
 // - cache-hit throughput of the sidecar (a separate process running the bundle, default settings) against a bare node:http server
 //   (also a separate process) answering the same bytes; keep-alive, 32 connections; wrk when installed, else autocannon;
 // - upstream calls for 1000 concurrent cold requests of one secret (target: exactly 1);
-// - resident memory of a sidecar process holding 1000 cached 4 KB secrets (target: at most 80 MB);
+// - resident memory of a sidecar process, idle and holding 1000 cached 4 KB secrets, minus a bare node:http
+//   server's on the same runtime in the same run (targets: at most 12 MB idle, at most 30 MB with the secrets);
+// throughput and memory on each runtime found: the machine's Node and the pinned Node 22 and 24 of
+// scripts/node-binary.mjs;
 // the sidecar processes run as the container image runs them (the bundle, deploy/Dockerfile's NODE_OPTIONS and
 // node flags);
 // - time from process start to the first answered /ping (compiled bin and single-file bundle).
@@ -14,6 +17,7 @@ import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secre
 import { type Emulator, startEmulator } from '@latchkey/emulator';
 import { startSidecarOnEmulator } from '@latchkey/sidecar';
 import { Pool, request } from 'undici';
+import { nodeBinary, PINNED_NODE_VERSIONS } from '../scripts/node-binary.mjs';
 import { median, rssMb } from './stats.js';
 
 /** The part of autocannon's API used here (the package ships no types). */
@@ -41,10 +45,27 @@ interface Started {
   readonly url: string;
 }
 
-/** Spawn `node <args>` and wait for `listening on <url>` on stdout. */
-function startProcess(args: string[], env: NodeJS.ProcessEnv): Promise<Started> {
+/** A Node.js binary the servers run on, and its version. */
+interface Runtime {
+  readonly node: string;
+  readonly version: string;
+}
+
+/** The machine's Node, then each pinned release of scripts/node-binary.mjs (fetched into its cache when missing). */
+function runtimes(): Runtime[] {
+  const found: Runtime[] = [{ node: process.execPath, version: process.version }];
+  for (const major of Object.keys(PINNED_NODE_VERSIONS)) {
+    const node = nodeBinary({ version: major });
+    const version = execFileSync(node, ['--version'], { encoding: 'utf8' }).trim();
+    if (!found.some((runtime) => runtime.version === version)) found.push({ node, version });
+  }
+  return found;
+}
+
+/** Spawn `node <args>` (the given runtime's) and wait for `listening on <url>` on stdout. */
+function startProcess(args: string[], env: NodeJS.ProcessEnv, node = process.execPath): Promise<Started> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, args, {
+    const child = spawn(node, args, {
       env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'ignore'],
     });
@@ -142,7 +163,11 @@ async function measure(url: string, seconds: number): Promise<number> {
 
 /** A bare node:http server in its own process that answers every request with the sidecar's exact bytes, sent
  * the way the sidecar sends them (a string body, which Node writes in one piece with the header block). */
-async function startBareServer(body: string, headers: Record<string, string>): Promise<Started> {
+async function startBareServer(
+  body: string,
+  headers: Record<string, string>,
+  node = process.execPath,
+): Promise<Started> {
   const script = `
     const http = require('node:http');
     const body = ${JSON.stringify(body)};
@@ -152,7 +177,11 @@ async function startBareServer(body: string, headers: Record<string, string>): P
     server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
   `;
   // The same V8 flags as the sidecar, so the ratio compares the HTTP paths, not two runtime configurations.
-  return startProcess([...CONTAINER_NODE_FLAGS, '-e', script], { NODE_OPTIONS: CONTAINER_NODE_OPTIONS });
+  return startProcess(
+    [...CONTAINER_NODE_FLAGS, '-e', script],
+    { NODE_OPTIONS: CONTAINER_NODE_OPTIONS },
+    node,
+  );
 }
 
 /** The hot secret's answer as the sidecar sends it: body and headers for the bare server to repeat. */
@@ -179,23 +208,23 @@ const PROCESSES_PER_KIND = 3;
 const SLICES = 8;
 const SLICE_S = 1;
 
-async function throughput(emulator: Emulator, sm: SecretsManagerClient): Promise<void> {
-  await sm.send(new CreateSecretCommand({ Name: 'bench/hot', SecretString: 'x'.repeat(256) }));
+async function throughput(emulator: Emulator, { node, version }: Runtime): Promise<void> {
   const path = '/secretsmanager/get?secretId=bench/hot';
   const kinds = ['bare', 'sidecar', 'quiet'] as const;
   const rates: Record<(typeof kinds)[number], number[]> = { bare: [], sidecar: [], quiet: [] };
   for (let round = 0; round < PROCESSES_PER_KIND; round++) {
-    const sidecar = await startProcess(sidecarArgs(BUNDLE, emulator), sidecarEnv(emulator));
+    const sidecar = await startProcess(sidecarArgs(BUNDLE, emulator), sidecarEnv(emulator), node);
     // The same without the audit log, to show its share.
     const quiet = await startProcess(
       sidecarArgs(BUNDLE, emulator, ['--audit-log', 'off']),
       sidecarEnv(emulator),
+      node,
     );
     const started: Started[] = [sidecar, quiet];
     try {
       const answer = await sidecarAnswer(`${sidecar.url}${path}`);
       await sidecarAnswer(`${quiet.url}${path}`);
-      const bare = await startBareServer(answer.body, answer.headers);
+      const bare = await startBareServer(answer.body, answer.headers, node);
       started.push(bare);
       const servers = { bare, sidecar, quiet };
       for (const kind of kinds) await measure(`${servers[kind].url}${path}`, 1);
@@ -211,7 +240,7 @@ async function throughput(emulator: Emulator, sm: SecretsManagerClient): Promise
   const summary = (kind: (typeof kinds)[number]) =>
     `${median(rates[kind]).toFixed(0)} req/s median (${Math.min(...rates[kind]).toFixed(0)} to ${Math.max(...rates[kind]).toFixed(0)})`;
   console.log(
-    `load generator: ${hasWrk() ? 'wrk' : 'autocannon'}, ${CONNECTIONS} keep-alive connections; ${PROCESSES_PER_KIND} fresh processes per kind, each measured ${SLICES} x ${SLICE_S} s, kinds alternating`,
+    `Node ${version}: load generator: ${hasWrk() ? 'wrk' : 'autocannon'}, ${CONNECTIONS} keep-alive connections; ${PROCESSES_PER_KIND} fresh processes per kind, each measured ${SLICES} x ${SLICE_S} s, kinds alternating`,
   );
   console.log(`bare node:http, same bytes: ${summary('bare')}`);
   console.log(`sidecar cache hit:          ${summary('sidecar')}`);
@@ -270,20 +299,20 @@ function freePort(): Promise<number> {
   });
 }
 
-async function memory(emulator: Emulator, sm: SecretsManagerClient): Promise<void> {
-  const ids: string[] = [];
-  for (let i = 0; i < 1000; i += 50) {
-    await Promise.all(
-      Array.from({ length: 50 }, (_, j) => {
-        const id = `bench/mem/${i + j}`;
-        ids.push(id);
-        return sm.send(new CreateSecretCommand({ Name: id, SecretString: `${i + j}`.padEnd(4096, 'm') }));
-      }),
-    );
-  }
-  const sidecar = await startProcess(sidecarArgs(BUNDLE, emulator), sidecarEnv(emulator));
+/** Resident memory once the process has answered one request: what it holds when idle. */
+async function idleRssMb(server: Started, path: string): Promise<number> {
+  await (
+    await request(`${server.url}${path}`, { headers: { 'X-Aws-Parameters-Secrets-Token': TOKEN } })
+  ).body.text();
+  return rssMb(server.child.pid as number);
+}
+
+async function memory(emulator: Emulator, ids: readonly string[], { node, version }: Runtime): Promise<void> {
+  const bare = await startBareServer('healthy', { 'content-type': 'text/plain' }, node);
+  const sidecar = await startProcess(sidecarArgs(BUNDLE, emulator), sidecarEnv(emulator), node);
   try {
-    const idle = rssMb(sidecar.child.pid as number);
+    const bareMb = await idleRssMb(bare, '/');
+    const idle = await idleRssMb(sidecar, '/ping');
     const pool = new Pool(sidecar.url, { connections: 16 });
     for (let i = 0; i < ids.length; i += 20) {
       const query = ids
@@ -307,16 +336,32 @@ async function memory(emulator: Emulator, sm: SecretsManagerClient): Promise<voi
       await response.body.text();
     }
     await pool.close();
+    const loaded = rssMb(sidecar.child.pid as number);
     const metrics = await (await request(`${sidecar.url}/metrics`)).body.text();
     const entries = /latchkey_cache_entries (\d+)/.exec(metrics)?.[1];
     const heapUsed =
       Number(/latchkey_sidecar_nodejs_heap_size_used_bytes (\d+)/.exec(metrics)?.[1] ?? 0) / 1048576;
     console.log(
-      `resident memory: ${idle.toFixed(1)} MB idle, ${rssMb(sidecar.child.pid as number).toFixed(1)} MB with ${entries} cached 4 KB secrets (target <= 80 MB); JS heap in use: ${heapUsed.toFixed(1)} MB`,
+      `Node ${version}: resident memory: bare node:http ${bareMb.toFixed(1)} MB; sidecar ${idle.toFixed(1)} MB idle (+${(idle - bareMb).toFixed(1)} MB, target <= 12), ${loaded.toFixed(1)} MB with ${entries} cached 4 KB secrets (+${(loaded - bareMb).toFixed(1)} MB, target <= 30); JS heap in use: ${heapUsed.toFixed(1)} MB`,
     );
   } finally {
-    await stop(sidecar.child);
+    await Promise.all([stop(sidecar.child), stop(bare.child)]);
   }
+}
+
+/** 1000 secrets of 4 KB for the memory measure. */
+async function createMemorySecrets(sm: SecretsManagerClient): Promise<string[]> {
+  const ids: string[] = [];
+  for (let i = 0; i < 1000; i += 50) {
+    await Promise.all(
+      Array.from({ length: 50 }, (_, j) => {
+        const id = `bench/mem/${i + j}`;
+        ids.push(id);
+        return sm.send(new CreateSecretCommand({ Name: id, SecretString: `${i + j}`.padEnd(4096, 'm') }));
+      }),
+    );
+  }
+  return ids;
 }
 
 async function startup(emulator: Emulator): Promise<void> {
@@ -360,9 +405,13 @@ export async function run(): Promise<void> {
   const emulator = await startEmulator({ host: '127.0.0.1', port: 0 });
   const sm = new SecretsManagerClient(emulator.clientConfig);
   try {
-    await throughput(emulator, sm);
+    await sm.send(new CreateSecretCommand({ Name: 'bench/hot', SecretString: 'x'.repeat(256) }));
+    const ids = await createMemorySecrets(sm);
+    for (const runtime of runtimes()) {
+      await throughput(emulator, runtime);
+      await memory(emulator, ids, runtime);
+    }
     await coldCoalescing(emulator, sm);
-    await memory(emulator, sm);
     await startup(emulator);
   } finally {
     sm.destroy();
