@@ -53,7 +53,7 @@ export async function startDemoApp(options: DemoAppOptions, say: (line: string) 
   }, options.queryEveryMs);
   let reported = { queries: 0, failures: 0 };
   const reportTimer = setInterval(() => {
-    const version = cache.peek(options.secretId)?.versionId;
+    const version = cache.peek(options.secretId)?.value.versionId;
     say(
       `app: ${queries - reported.queries} queries in the last ${options.reportEveryMs / 1000} s, ` +
         `${failures - reported.failures} failed${failures > reported.failures ? ` (${lastError})` : ''}; ` +

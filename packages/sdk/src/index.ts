@@ -1,9 +1,5 @@
 export type * from './cache/events.js';
-export {
-  type CacheMetrics,
-  PromCacheMetrics,
-  type UpstreamOperation,
-} from './cache/metrics.js';
+export type { CacheMetrics, CacheMetricsFactory, UpstreamOperation } from './cache/metrics.js';
 export type { BackoffOptions, SecretsCacheOptions } from './cache/options.js';
 export {
   type GetJsonOptions,
@@ -29,6 +25,5 @@ export { type WithSecretOptions, withSecret } from './retry/with-secret.js';
 export { AgentSource, type AgentSourceOptions } from './sources/agent/agent-source.js';
 export { AGENT_TOKEN_VARIABLES, resolveAgentToken } from './sources/agent/token.js';
 export { type AssumeRoleOptions, AwsSource, type AwsSourceOptions } from './sources/aws/aws-source.js';
-export { mapUpstreamError } from './sources/upstream-error.js';
 export type * from './types/index.js';
 export { SDK_VERSION } from './version.js';

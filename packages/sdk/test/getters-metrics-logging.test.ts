@@ -6,6 +6,7 @@ import {
   ThrottledError,
   WrongSecretTypeError,
 } from '@latchkey/sdk';
+import { promMetrics } from '@latchkey/sdk/metrics';
 import { pino } from 'pino';
 import { Registry } from 'prom-client';
 import { describe, expect, it } from 'vitest';
@@ -66,8 +67,8 @@ describe('typed getters', () => {
 describe('metrics', () => {
   it('publishes cache and upstream metrics, and two caches share one registry', async () => {
     const registry = new Registry();
-    const one = setup({ registry });
-    const two = setup({ registry });
+    const one = setup({ metrics: promMetrics(registry) });
+    const two = setup({ metrics: promMetrics(registry) });
     one.source.put('db', SECRET);
     two.source.put('db', SECRET);
     await one.cache.get('db');

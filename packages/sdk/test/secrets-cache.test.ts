@@ -79,25 +79,29 @@ describe('SecretsCache: misses and hits', () => {
     expect(cache.size).toBe(3);
   });
 
-  it('peek reads a warm value synchronously and returns undefined when cold', async () => {
-    const { source, cache } = setup();
+  it('peek answers a warm key without a promise, and leaves cold, expired and forced reads to lookup', async () => {
+    const { source, clock, cache } = setup({ refreshAhead: 0 });
     source.put('db', 'one');
     expect(cache.peek('db')).toBeUndefined();
-    await cache.get('db');
-    expect(cache.peek('db')?.string).toBe('one');
+    const looked = await cache.lookup('db');
+    expect(cache.peek('db')).toBe(cache.peek('db')); // the same object every time: no allocation per hit
+    expect(cache.peek('db')).toEqual({ value: looked.value, status: 'hit' });
+    expect(cache.peek('db', { forceRefresh: true })).toBeUndefined();
+    expect(cache.peek('db', { revalidate: true })).toBeUndefined();
+    clock.advance(5 * MINUTE);
+    expect(cache.peek('db')).toBeUndefined();
     expect(source.calls.GetSecretValue).toBe(1);
   });
 
-  it('lookupWarm answers a warm key without a promise, and leaves cold, expired and forced reads to lookup', async () => {
-    const { source, clock, cache } = setup({ refreshAhead: 0 });
+  it('peek serves the last value, flagged stale, while the upstream fails', async () => {
+    const { source, clock, cache } = setup({ refreshAhead: 0, maxStale: '10m' });
     source.put('db', 'one');
-    expect(cache.lookupWarm('db')).toBeUndefined();
-    const looked = await cache.lookup('db');
-    expect(cache.lookupWarm('db')).toEqual({ value: looked.value, status: 'hit' });
-    expect(cache.lookupWarm('db', { forceRefresh: true })).toBeUndefined();
+    await cache.get('db');
+    source.fail(undefined, unavailable);
     clock.advance(5 * MINUTE);
-    expect(cache.lookupWarm('db')).toBeUndefined();
-    expect(source.calls.GetSecretValue).toBe(1);
+    expect(cache.peek('db')).toBeUndefined(); // expired, nothing failed yet: lookup asks upstream
+    expect(await cache.lookup('db')).toMatchObject({ status: 'stale' });
+    expect(cache.peek('db')).toMatchObject({ status: 'stale', value: { string: 'one' } });
   });
 
   it('an aborted caller stops waiting while the shared fetch completes for the others', async () => {

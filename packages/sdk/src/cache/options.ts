@@ -1,8 +1,8 @@
-import type { Registry } from 'prom-client';
 import type { Clock } from '../clock.js';
 import { type Duration, durationOption } from '../duration.js';
 import type { Logger } from '../logger.js';
 import type { SecretSource } from '../types/source.js';
+import type { CacheMetricsFactory } from './metrics.js';
 
 /** Exponential backoff after an upstream failure: delay n = min(max, base × factor^(n−1)), then jittered down by
  * up to `jitter` of itself. */
@@ -58,8 +58,9 @@ export interface SecretsCacheOptions {
    * they return the outcome of the one that did. Callers never sleep. Default `'1s'`. */
   minRefreshInterval?: Duration;
   minRefreshIntervalMs?: number;
-  /** A prom-client registry to publish `latchkey_*` metrics on. Several caches may share one registry. */
-  registry?: Registry;
+  /** Where reads and upstream calls are counted: `promMetrics(registry)` from `@latchkey/sdk/metrics` publishes
+   * the `latchkey_*` metrics on a prom-client registry. Default: not counted. */
+  metrics?: CacheMetricsFactory;
   /** A pino (or pino-compatible) logger. Default: silent. Secret values never reach it. */
   logger?: Logger;
   /** Time source; tests pass a `ManualClock`. */

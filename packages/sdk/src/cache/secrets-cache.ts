@@ -18,7 +18,7 @@ import { untilAborted } from './abort.js';
 import { CacheEntry } from './entry.js';
 import type { ChangeListener, EntryRef, SecretsCacheEvents } from './events.js';
 import { KeyedCache } from './keyed-cache.js';
-import { type CacheMetrics, noMetrics, PromCacheMetrics, type UpstreamOperation } from './metrics.js';
+import { type CacheMetrics, noMetrics, type UpstreamOperation } from './metrics.js';
 import { type CacheConfig, resolveCacheConfig, type SecretsCacheOptions } from './options.js';
 import { checkVersion, type VersionCheck } from './versions.js';
 
@@ -91,10 +91,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
       },
       onRecovery: () => this.#rescheduleFailedWatches(),
     });
-    this.#metrics =
-      options.registry === undefined
-        ? noMetrics
-        : new PromCacheMetrics(options.registry, () => this.#entries.size);
+    this.#metrics = options.metrics?.(() => this.#entries.size) ?? noMetrics;
   }
 
   /** Number of entries held. */
@@ -129,29 +126,24 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   }
 
   /**
-   * A warm hit, synchronously: what `lookup` resolves to when the key is warm, or undefined when it is cold,
-   * expired or the options ask for the upstream (then call `lookup`). For hot paths that should not wait a microtask
-   * for an already resolved promise. May start a background refresh.
+   * What `lookup` would resolve to right now, synchronously, when that needs no upstream call: a warm hit, or the
+   * last value flagged stale while the upstream fails; undefined when the key is cold or expired, or the options ask
+   * for the upstream (then call `lookup`). May start a background refresh. For hot paths that should not wait a
+   * microtask for an already resolved promise (the sidecar answers a warm hit in the request callback).
    */
-  lookupWarm(secretId: string, options?: GetOptions): CacheLookup | undefined {
-    const entry = this.#warm(secretId, options);
-    if (entry === undefined) return undefined;
-    this.#metrics.request('hit');
-    return entry.hit;
-  }
-
-  /** A warm value without waiting (undefined when the key is cold or expired). May start a background refresh. */
-  peek(secretId: string, options?: VersionOptions): CachedSecret | undefined {
+  peek(secretId: string, options?: GetOptions): CacheLookup | undefined {
     const entry = this.#warm(secretId, options);
     if (entry !== undefined) {
       this.#metrics.request('hit');
-      return entry.cached;
+      return entry.hit;
     }
+    if (options?.forceRefresh === true || options?.revalidate === true) return undefined;
     const stale = this.#entries.get(this.#keyOf(secretId, options?.versionId, options?.versionStage));
-    if (stale === undefined || !this.#entries.servableStale(stale, this.#clock.now())) return undefined;
-    this.#refreshInBackground(stale, this.#clock.now());
+    const now = this.#clock.now();
+    if (stale === undefined || !this.#entries.servableStale(stale, now)) return undefined;
+    this.#refreshInBackground(stale, now);
     this.#metrics.request('stale');
-    return stale.staleCached;
+    return stale.stale;
   }
 
   /** The secret's string; `WrongSecretTypeError` if it holds binary data. */

@@ -6,6 +6,7 @@ import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager
 import type { SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
 import { AwsSource, SecretsCache } from '@latchkey/sdk';
+import { promMetrics } from '@latchkey/sdk/metrics';
 import { cacheSettings } from '../config/cache-settings.js';
 import type { SidecarConfig } from '../config/schema.js';
 import type { ReaderDependencies } from '../sidecar.js';
@@ -88,7 +89,7 @@ export function awsReaders(
       maxEntries: cache.maxEntries,
       maxStaleMs: cache.maxStaleMs,
       refreshAhead: cache.refreshAhead,
-      registry: deps.registry,
+      metrics: promMetrics(deps.registry),
       logger: deps.logger.child({ component: 'cache', ...(roleArn === undefined ? {} : { roleArn }) }),
     });
   };

@@ -5,13 +5,7 @@
  * within seconds of SSM's recovery; a permanent failure (a missing parameter) is remembered for its backoff.
  */
 import type { Parameter } from '@aws-sdk/client-ssm';
-import {
-  type CacheStatus,
-  type Clock,
-  PromCacheMetrics,
-  type SecretsError,
-  systemClock,
-} from '@latchkey/sdk';
+import { type CacheStatus, type Clock, type SecretsError, systemClock } from '@latchkey/sdk';
 import {
   KeyedCache,
   KeyedEntry,
@@ -19,6 +13,7 @@ import {
   PARAMETER_STORE,
   resolveCacheConfig,
 } from '@latchkey/sdk/internal';
+import { PromCacheMetrics } from '@latchkey/sdk/metrics';
 import type { Registry } from 'prom-client';
 
 export interface ParameterRequest {

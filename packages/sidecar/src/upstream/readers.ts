@@ -19,8 +19,8 @@ import type {
 /** What the sidecar needs of a SecretsCache. */
 export interface SecretReader {
   lookup(secretId: string, options?: GetOptions): Promise<CacheLookup>;
-  /** `lookup`'s answer without a promise when the key is warm; undefined otherwise. */
-  lookupWarm(secretId: string, options?: GetOptions): CacheLookup | undefined;
+  /** `lookup`'s answer without a promise when it needs no upstream call; undefined otherwise. */
+  peek(secretId: string, options?: GetOptions): CacheLookup | undefined;
   prefetch(secretIds: readonly string[]): Promise<BatchItem[]>;
   /** Called when the cached version of the key changes; returns the unsubscribe function. */
   onChange(

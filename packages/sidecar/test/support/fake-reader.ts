@@ -62,7 +62,7 @@ export class FakeReader
   }
 
   /** The fake keeps no warm entries: every read goes through `lookup`, which the tests observe. */
-  lookupWarm(): CacheLookup | undefined {
+  peek(): CacheLookup | undefined {
     return undefined;
   }
 

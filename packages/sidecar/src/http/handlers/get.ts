@@ -28,7 +28,7 @@ export function handleGet(exchange: Exchange, query: SecretQuery): void {
   const reader = exchange.ctx.readers.forRole(query.roleArn, client.name);
   const options = lookupOptions(query);
   // A warm hit is answered right away; only a read that goes upstream waits on a promise.
-  const warm = reader.lookupWarm(query.secretId, options);
+  const warm = reader.peek(query.secretId, options);
   if (warm !== undefined) {
     answer(exchange, warm);
     return;
