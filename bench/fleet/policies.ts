@@ -30,7 +30,7 @@ class LatchkeyClient implements FleetClient {
   constructor(readonly cache: SecretsCache) {}
 
   read(secretId: string): Served | Promise<Served> {
-    return this.cache.lookupWarm(secretId) ?? this.cache.lookup(secretId);
+    return this.cache.peek(secretId) ?? this.cache.lookup(secretId);
   }
 
   useCredentials(secretId: string, login: (versionId: string) => void): Promise<string> {
