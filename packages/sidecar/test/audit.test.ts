@@ -179,23 +179,23 @@ describe('audit line format', () => {
 
 describe('audit line encoder', () => {
   it('writes the bytes formatAuditLine gives, for ids it keeps and for every irregular field', async () => {
-    const { AuditLineEncoder, formatAuditLine } = await import('../src/audit/audit-line.js');
+    const { AuditLineEncoder, formatAuditLine, MIDDLE_FIELDS } = await import('../src/audit/audit-line.js');
     const encoder = new AuditLineEncoder();
     const base = record(1);
-    // Each after `base`, so it differs from the kept middle's record in that one field.
+    // A value for each field that differs from `base`'s, by how the field is written.
+    const other = {
+      plain: 'other',
+      quoted: 'other "q"',
+      number: 599,
+      nullable: null,
+      ids: 'other/id',
+    } as const;
+    // Each after `base`, so it differs from the kept middle's record in that one field, for every field there is.
     const variants: AuditRecord[] = [
+      ...MIDDLE_FIELDS.map(([name, kind]) => ({ ...base, [name]: other[kind] }) as AuditRecord),
       { ...base, client: 'other' },
-      { ...base, client: null },
-      { ...base, route: 'path' },
-      { ...base, method: 'HEAD' },
-      { ...base, decision: 'deny' },
-      { ...base, status: 500 },
       { ...base, cache: 'miss', latency_ms: 120 },
       { ...base, cache: undefined },
-      { ...base, error: 'AccessDeniedException' },
-      { ...base, version_stage: 'AWSPREVIOUS' },
-      { ...base, version_id: 'v-1' },
-      { ...base, role_arn: 'arn:aws:iam::123456789012:role/r' },
       // Other secret ids, and fields the sidecar never makes, which go through the string formatter.
       { ...base, secret_id: ['a', 'b"c'], route: 'batch' },
       { ...base, secret_id: undefined },

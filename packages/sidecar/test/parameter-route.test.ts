@@ -170,11 +170,18 @@ policy = { Version = "2012-10-17", Statement = [
     expect(fake!.reader.calls).toEqual([]);
   });
 
-  it('writes an audit line naming the parameter, and never a value, in the audit log or a debug log', async () => {
+  it('writes an audit line naming the parameter and its version or label, and never a value, in the audit log or a debug log', async () => {
     await start({ overrides: [{ key: 'log_level', value: 'debug' }] });
     await get(`${ROUTE}?name=/app/flag`);
     await get(`${ROUTE}?name=/aws/reference/secretsmanager/db/main&withDecryption=true`);
-    expect(fake!.audit.records).toMatchObject([
+    await get(`${ROUTE}?name=/app/flag&version=1`);
+    await get(`${ROUTE}?name=/app/flag&label=prod`);
+    const [plain, reference, version, label] = fake!.audit.records;
+    expect(plain).not.toHaveProperty('version');
+    expect(plain).not.toHaveProperty('label');
+    expect(version).toMatchObject({ parameter: '/app/flag', version: '1', status: 200 });
+    expect(label).toMatchObject({ parameter: '/app/flag', label: 'prod', status: 200 });
+    expect([plain, reference]).toMatchObject([
       { route: 'parameter', parameter: '/app/flag', decision: 'allow', status: 200, cache: 'miss' },
       {
         route: 'parameter',

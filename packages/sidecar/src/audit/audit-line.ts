@@ -14,6 +14,9 @@ export interface AuditRecord {
   readonly secret_id?: string | readonly string[];
   /** The Parameter Store route's parameter name (for a Secrets Manager reference, `secret_id` is the secret). */
   readonly parameter?: string;
+  /** The Parameter Store route's `version` or `label` selector. */
+  readonly version?: string;
+  readonly label?: string;
   readonly version_stage?: string;
   readonly version_id?: string;
   readonly role_arn?: string;
@@ -34,20 +37,46 @@ function quote(value: string): string {
   return NEEDS_NO_ESCAPE.test(value) ? `"${value}"` : JSON.stringify(value);
 }
 
+type MiddleField = Exclude<keyof AuditRecord, 'time' | 'request_id' | 'latency_ms'>;
+
+/** How a field's value is written: `plain` for words the sidecar makes (no escaping), `quoted` for any other
+ * string, `number`, `nullable` for a string or null, `ids` for a string or a list of strings. */
+type FieldKind = 'plain' | 'quoted' | 'number' | 'nullable' | 'ids';
+
+/** The fields between `request_id` and `latency_ms`, in the order a line has them. The formatter, the encoder's
+ * memo and the byte-for-byte test all go by this list. */
+export const MIDDLE_FIELDS: readonly (readonly [MiddleField, FieldKind])[] = [
+  ['client', 'nullable'],
+  ['route', 'plain'],
+  ['method', 'plain'],
+  ['secret_id', 'ids'],
+  ['parameter', 'quoted'],
+  ['version', 'quoted'],
+  ['label', 'quoted'],
+  ['version_stage', 'quoted'],
+  ['version_id', 'quoted'],
+  ['role_arn', 'quoted'],
+  ['decision', 'plain'],
+  ['status', 'number'],
+  ['cache', 'plain'],
+  ['error', 'quoted'],
+];
+
+function fieldJson(kind: FieldKind, value: string | number | null | readonly string[]): string {
+  if (value === null) return 'null';
+  if (typeof value === 'number') return String(value);
+  if (typeof value !== 'string') return JSON.stringify(value);
+  return kind === 'plain' ? `"${value}"` : quote(value);
+}
+
 /** The part of the line from the end of the request id to just before the latency's digits. For one client reading
  * one secret with one outcome it is the same on every line, which is what lets the encoder reuse its bytes. */
 function lineMiddle(record: AuditRecord): string {
-  let middle = `","client":${record.client === null ? 'null' : quote(record.client)},"route":"${record.route}","method":"${record.method}"`;
-  const secretId = record.secret_id;
-  if (secretId !== undefined)
-    middle += `,"secret_id":${typeof secretId === 'string' ? quote(secretId) : JSON.stringify(secretId)}`;
-  if (record.parameter !== undefined) middle += `,"parameter":${quote(record.parameter)}`;
-  if (record.version_stage !== undefined) middle += `,"version_stage":${quote(record.version_stage)}`;
-  if (record.version_id !== undefined) middle += `,"version_id":${quote(record.version_id)}`;
-  if (record.role_arn !== undefined) middle += `,"role_arn":${quote(record.role_arn)}`;
-  middle += `,"decision":"${record.decision}","status":${record.status}`;
-  if (record.cache !== undefined) middle += `,"cache":"${record.cache}"`;
-  if (record.error !== undefined) middle += `,"error":${quote(record.error)}`;
+  let middle = '"';
+  for (const [name, kind] of MIDDLE_FIELDS) {
+    const value = record[name];
+    if (value !== undefined) middle += `,"${name}":${fieldJson(kind, value)}`;
+  }
   return `${middle},"latency_ms":`;
 }
 
@@ -216,19 +245,24 @@ export class AuditLineEncoder {
   }
 }
 
-/** Whether two records with the same secret id have the same middle. */
+/** Whether two records with the same secret id (the memo's key) have the same middle: every other field of
+ * MIDDLE_FIELDS compared. Written out, not a loop over the list: the loop's keyed property reads cost about 0.9 µs
+ * per request in a micro-benchmark (7 times this). The encoder test varies each field of MIDDLE_FIELDS in turn, so a
+ * field missing here fails it. */
 function sameMiddle(a: AuditRecord, b: AuditRecord): boolean {
   return (
     a.client === b.client &&
     a.route === b.route &&
     a.method === b.method &&
     a.parameter === b.parameter &&
-    a.decision === b.decision &&
-    a.status === b.status &&
-    a.cache === b.cache &&
+    a.version === b.version &&
+    a.label === b.label &&
     a.version_stage === b.version_stage &&
     a.version_id === b.version_id &&
     a.role_arn === b.role_arn &&
+    a.decision === b.decision &&
+    a.status === b.status &&
+    a.cache === b.cache &&
     a.error === b.error
   );
 }

@@ -23,8 +23,10 @@ export class Exchange {
   route: RouteName = 'unknown';
   client: Client | undefined;
   secretId: string | readonly string[] | undefined;
-  /** The Parameter Store route's parameter name. */
+  /** The Parameter Store route's parameter name, and its selector. */
   parameter: string | undefined;
+  parameterVersion: string | undefined;
+  parameterLabel: string | undefined;
   versionStage: string | undefined;
   versionId: string | undefined;
   roleArn: string | undefined;
@@ -111,6 +113,8 @@ export class Exchange {
         method: this.req.method ?? '',
         secret_id: this.secretId,
         parameter: this.parameter,
+        version: this.parameterVersion,
+        label: this.parameterLabel,
         version_stage: this.versionStage,
         version_id: this.versionId,
         role_arn: this.roleArn,

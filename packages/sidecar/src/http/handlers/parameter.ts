@@ -30,6 +30,8 @@ export function handleParameter(exchange: Exchange, query: ParameterQuery): void
   const { name } = query;
   const client = exchange.client!;
   exchange.parameter = name;
+  exchange.parameterVersion = query.version === undefined ? undefined : String(query.version);
+  exchange.parameterLabel = query.label;
   if (!permitted(exchange, authorizeRequest(client, GET_PARAMETER, name))) return;
   // Without an id after the prefix it is no reference: Parameter Store answers that name as it sees fit.
   const secretId =
