@@ -54,8 +54,9 @@ export interface LambdaSimulatorOptions {
   /** Folders put before the layer's bin/ and the system folders on PATH (a nodejs runtime's node, say). */
   readonly path?: readonly string[];
   readonly memorySizeMb?: number;
-  /** Called when an extension makes its first event/next call, while it waits there; Init ends after it. */
-  readonly onFirstNext?: (extension: string) => Promise<void> | void;
+  /** Called when an extension makes its first event/next call, while it waits there; Init ends after it. `pid`:
+   * its process (to measure it at that moment). */
+  readonly onFirstNext?: (extension: { name: string; pid: number | undefined }) => Promise<void> | void;
   readonly initTimeoutMs?: number;
 }
 
@@ -219,7 +220,8 @@ export class LambdaSimulator {
     const timeoutMs = this.options.initTimeoutMs ?? INIT_TIMEOUT_MS;
     const hooks: Promise<void>[] = [];
     this.api.on('firstNext', (extension: RegisteredExtension) => {
-      hooks.push(Promise.resolve(this.options.onFirstNext?.(extension.name)));
+      const pid = this.extensions.find((process) => process.name === extension.name)?.child.pid;
+      hooks.push(Promise.resolve(this.options.onFirstNext?.({ name: extension.name, pid })));
     });
     for (const name of names) {
       this.extensions.push(
