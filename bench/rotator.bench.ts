@@ -1,5 +1,6 @@
 // Rotator: time for full rotations (single user, alternating users) against the local MariaDB, a private
-// PostgreSQL cluster and the emulator, and each Lambda bundle's size and cold import time.
+// PostgreSQL cluster and the emulator, what finishSecret's verifying login adds to one, and each Lambda bundle's
+// size and cold import time.
 import { execFile } from 'node:child_process';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -8,9 +9,13 @@ import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
 import { escapeIdentifier, escapeLiteral } from 'pg';
 import { buildLambda, LAMBDA_FUNCTIONS } from '../packages/rotator/scripts/build-lambda.js';
+import type { DatabaseEngine } from '../packages/rotator/src/engines/engine.js';
 import { mysqlEngine } from '../packages/rotator/src/engines/mysql/session.js';
 import { scramSha256Verifier } from '../packages/rotator/src/engines/postgres/password-verifier.js';
 import { postgresEngine } from '../packages/rotator/src/engines/postgres/session.js';
+import { createLogger } from '../packages/rotator/src/logger.js';
+import { parseDatabaseSecret } from '../packages/rotator/src/secret/database-secret.js';
+import { credentialsOf } from '../packages/rotator/src/strategies/login.js';
 import { mariadbFixture } from '../packages/rotator/test/support/mariadb.js';
 import { postgresFixture } from '../packages/rotator/test/support/postgres.js';
 import {
@@ -45,7 +50,7 @@ async function mariadbRotations(): Promise<[string, number][]> {
     await db.exec("GRANT ALL PRIVILEGES ON *.* TO ?@'%' WITH GRANT OPTION", [master]);
     await db.exec(`GRANT SELECT ON ${db.database}.* TO ?@'%'`, [alt]);
     const base = { engine: 'mariadb', host: SHARED_MARIADB.host, port: SHARED_MARIADB.port };
-    return await timeStrategies(harness, 'MariaDB', base, { master, single, alt }, db.name);
+    return await timeStrategies(harness, mysqlEngine(), 'MariaDB', base, { master, single, alt }, db.name);
   } finally {
     await harness.close();
     await db.cleanup();
@@ -56,6 +61,7 @@ async function mariadbRotations(): Promise<[string, number][]> {
  * and timed. */
 async function timeStrategies(
   harness: RotationHarness,
+  engine: DatabaseEngine,
   engineLabel: string,
   base: Record<string, unknown>,
   users: { master: string; single: string; alt: string },
@@ -69,7 +75,30 @@ async function timeStrategies(
   return [
     [`${engineLabel} single user`, await timeRotations(harness, singleArn)],
     [`${engineLabel} alternating users`, await timeRotations(harness, altArn)],
+    [`${engineLabel} finishSecret's check: one login`, await timeVerifyingLogin(harness, engine, singleArn)],
   ];
+}
+
+/** What finishSecret's check of the pending version costs: testSecret's login (connect, SELECT NOW(), close). */
+async function timeVerifyingLogin(
+  harness: RotationHarness,
+  engine: DatabaseEngine,
+  secretId: string,
+): Promise<number> {
+  const secret = parseDatabaseSecret(JSON.stringify(await harness.value(secretId)), {
+    family: engine.family,
+    secretId,
+  });
+  const logger = createLogger(undefined, 'silent');
+  const times: number[] = [];
+  for (let i = 0; i < ROUNDS * 4; i++) {
+    const start = performance.now();
+    const session = await engine.connect(credentialsOf(secret), logger);
+    await session.ping();
+    await session.close();
+    times.push(performance.now() - start);
+  }
+  return median(times);
 }
 
 async function postgresRotations(): Promise<[string, number][]> {
@@ -87,7 +116,14 @@ async function postgresRotations(): Promise<[string, number][]> {
     await role(alt);
     await role(master, 'CREATEROLE');
     const base = { engine: 'postgres', host: db.cluster.host, port: db.cluster.port };
-    return await timeStrategies(harness, 'PostgreSQL', base, { master, single, alt }, db.name);
+    return await timeStrategies(
+      harness,
+      postgresEngine(),
+      'PostgreSQL',
+      base,
+      { master, single, alt },
+      db.name,
+    );
   } finally {
     await harness.close();
     await db.stop();
@@ -115,7 +151,7 @@ const timed = (statement: string) =>
 export async function run(): Promise<void> {
   const rotations = [...(await mariadbRotations()), ...(await postgresRotations())];
   console.log(`full rotation through the emulator (median of ${ROUNDS}; RotateSecret to outcome):`);
-  for (const [name, ms] of rotations) console.log(`  ${name.padEnd(32)} ${ms.toFixed(1)} ms`);
+  for (const [name, ms] of rotations) console.log(`  ${name.padEnd(44)} ${ms.toFixed(1)} ms`);
 
   const dir = await mkdtemp(join(tmpdir(), 'latchkey-bench-lambda-'));
   const distHandlers = fileURLToPath(new URL('../packages/rotator/dist/handlers/', import.meta.url));

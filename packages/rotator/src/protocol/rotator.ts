@@ -1,7 +1,7 @@
 import type { DescribeSecretCommandOutput, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import type { Logger } from 'pino';
 import type { DatabaseEngine } from '../engines/engine.js';
-import { RotationStateError, SecretFormatError } from '../errors.js';
+import { RotationStateError, SecretFormatError, VerificationError } from '../errors.js';
 import { createLogger } from '../logger.js';
 import { randomPasswordRequest } from '../password.js';
 import { type DatabaseSecret, serializeDatabaseSecret } from '../secret/database-secret.js';
@@ -128,6 +128,7 @@ export class Rotator {
       case 'testSecret':
         return strategy.testSecret(context, current, await this.readPending(context));
       case 'finishSecret': {
+        await this.verifyBeforePromoting(context, strategy, current);
         const currentVersion = versionWithStage(metadata, AWSCURRENT);
         await this.store.moveCurrent(context.secretId, context.token, currentVersion);
         context.logger.info(
@@ -136,6 +137,27 @@ export class Rotator {
         );
         return;
       }
+    }
+  }
+
+  /**
+   * finishSecret runs testSecret's checks again (the pending version parses and logs in) before moving
+   * AWSCURRENT: run on its own (`latchkey-rotate --step finishSecret`, or after a failed testSecret) it must not
+   * promote a value that apps would then be served and could not use.
+   */
+  private async verifyBeforePromoting(
+    context: StepContext,
+    strategy: RotationStrategy,
+    current: DatabaseSecret,
+  ): Promise<void> {
+    try {
+      await strategy.testSecret(context, current, await this.readPending(context));
+    } catch (error) {
+      const reason = error instanceof Error ? error.message : String(error);
+      throw new VerificationError(
+        `secret ${context.secretId}: finishSecret did not move AWSCURRENT, because version ${context.token} fails testSecret: ${reason}`,
+        { secretId: context.secretId, cause: error },
+      );
     }
   }
 

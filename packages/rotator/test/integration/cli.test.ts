@@ -5,6 +5,7 @@ import {
   CreateSecretCommand,
   DescribeSecretCommand,
   GetSecretValueCommand,
+  PutSecretValueCommand,
   SecretsManagerClient,
 } from '@aws-sdk/client-secrets-manager';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
@@ -118,6 +119,35 @@ describe.skipIf(!available)('latchkey-rotate against the emulator and MariaDB', 
     expect(await db.canLogin(username, second.password)).toBe(true);
     expect(all.stderr + created.stderr).not.toContain(second.password);
     expect(all.stderr + created.stderr).not.toContain(firstPassword);
+  });
+
+  it('--step finishSecret refuses a pending version that does not parse or log in; AWSCURRENT stays and exit is 1', async () => {
+    const username = db.name('lk_fin_');
+    await db.createUser(username, '%', 'fin-initial');
+    const current = { engine: 'mariadb', host: SHARED_MARIADB.host, username, password: 'fin-initial' };
+    const { ARN } = await client.send(
+      new CreateSecretCommand({ Name: db.name('cli-fin-'), SecretString: JSON.stringify(current) }),
+    );
+    const currentVersion = (await client.send(new GetSecretValueCommand({ SecretId: ARN }))).VersionId;
+    const env = {
+      AWS_ACCESS_KEY_ID: 'x',
+      AWS_SECRET_ACCESS_KEY: 'y',
+      AWS_REGION: emu.region,
+    };
+    for (const pending of ['Pw!9xQz#', JSON.stringify({ ...current, password: 'Pw!9xQz#-refused' })]) {
+      const { VersionId } = await client.send(
+        new PutSecretValueCommand({ SecretId: ARN, SecretString: pending, VersionStages: ['AWSPENDING'] }),
+      );
+      const result = await cli([ARN!, '--step', 'finishSecret', '--endpoint', emu.endpoint], env);
+      expect(result.code, result.stderr).toBe(1);
+      expect(result.stderr).toContain(
+        `finishSecret did not move AWSCURRENT, because version ${VersionId} fails testSecret`,
+      );
+      expect(result.stderr).not.toContain('Pw!9xQz#');
+      const after = await client.send(new GetSecretValueCommand({ SecretId: ARN }));
+      expect(after.VersionId).toBe(currentVersion);
+    }
+    expect(await db.canLogin(username, 'fin-initial')).toBe(true);
   });
 
   it('fails with the error named, without a password, when the secret is malformed', async () => {

@@ -12,7 +12,12 @@ import { mockClient } from 'aws-sdk-client-mock';
 import { pino } from 'pino';
 import { beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseEngine } from '../../src/engines/engine.js';
-import { InvalidEventError, RotationStateError, SecretFormatError } from '../../src/errors.js';
+import {
+  InvalidEventError,
+  RotationStateError,
+  SecretFormatError,
+  VerificationError,
+} from '../../src/errors.js';
 import { Rotator } from '../../src/protocol/rotator.js';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:app-AbCdEf';
@@ -172,16 +177,64 @@ describe('createSecret', () => {
 });
 
 describe('finishSecret', () => {
-  it('moves AWSCURRENT to the token, removing it from the old version', async () => {
+  /** An engine whose database takes only `password`: logins with anything else are refused. */
+  const databaseTaking = (password: string): DatabaseEngine => ({
+    family: 'mysql',
+    connect: async (credentials) => {
+      if (credentials.password !== password) throw Object.assign(new Error('refused'), { code: '1045' });
+      return {
+        account: async () => ({ username: credentials.username, host: '%' }),
+        ping: async () => {},
+        changeOwnPassword: async () => {},
+        convergeClone: async () => {},
+        assertSamePrivilegesAs: async () => {},
+        close: async () => {},
+      };
+    },
+  });
+
+  function pendingValue(secretString: string) {
+    sm.on(GetSecretValueCommand, { SecretId: ARN, VersionStage: 'AWSPENDING', VersionId: 'tok-2' }).resolves({
+      SecretString: secretString,
+    });
+  }
+
+  it('logs in with the pending version, then moves AWSCURRENT to the token, removing it from the old version', async () => {
     describeWith({ 'tok-1': ['AWSCURRENT'], 'tok-2': ['AWSPENDING'] });
     currentValue();
+    pendingValue(JSON.stringify({ ...CURRENT, password: 'pending-pw' }));
     sm.on(UpdateSecretVersionStageCommand).resolves({});
-    await rotator().handle(event('finishSecret'));
+    await rotator({ engine: databaseTaking('pending-pw') }).handle(event('finishSecret'));
     expect(sm.commandCalls(UpdateSecretVersionStageCommand)[0]!.args[0].input).toEqual({
       SecretId: ARN,
       VersionStage: 'AWSCURRENT',
       MoveToVersionId: 'tok-2',
       RemoveFromVersionId: 'tok-1',
     });
+  });
+
+  it.each([
+    ['not JSON', 'Pw!9xQz#', /is not valid JSON/],
+    [
+      'missing its host',
+      JSON.stringify({ engine: 'mysql', username: 'app', password: 'Pw!9xQz#' }),
+      /missing key 'host'/,
+    ],
+    [
+      'a password the database refuses',
+      JSON.stringify({ ...CURRENT, password: 'Pw!9xQz#' }),
+      /unable to log into the database/,
+    ],
+  ])('refuses to promote a pending version %s, and AWSCURRENT stays', async (_what, pending, reason) => {
+    describeWith({ 'tok-1': ['AWSCURRENT'], 'tok-2': ['AWSPENDING'] });
+    currentValue();
+    pendingValue(pending);
+    sm.on(UpdateSecretVersionStageCommand).resolves({});
+    const failure = rotator({ engine: databaseTaking('current-pw') }).handle(event('finishSecret'));
+    await expect(failure).rejects.toBeInstanceOf(VerificationError);
+    await expect(failure).rejects.toThrow(/finishSecret did not move AWSCURRENT/);
+    await expect(failure).rejects.toThrow(reason);
+    await expect(failure).rejects.not.toThrow(/Pw!9xQz#/);
+    expect(sm.commandCalls(UpdateSecretVersionStageCommand)).toEqual([]);
   });
 });
