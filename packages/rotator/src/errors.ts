@@ -77,7 +77,9 @@ export class SecretsManagerCallError extends RotationError {
     options: { secretId?: string; cause?: unknown } = {},
   ) {
     super(
-      `${operation} failed for secret ${options.secretId ?? '(none)'}${upstreamCode ? `: ${upstreamCode}` : ''}`,
+      upstreamCode === 'ResourceNotFoundException'
+        ? `secret ${options.secretId ?? '(none)'} was not found (${operation}: ResourceNotFoundException)`
+        : `${operation} failed for secret ${options.secretId ?? '(none)'}${upstreamCode ? `: ${upstreamCode}` : ''}`,
       options,
     );
     this.upstreamCode = upstreamCode;

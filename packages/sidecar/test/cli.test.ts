@@ -72,7 +72,7 @@ describe.each([
 
   it('names the bad flag, and the file, key and reason of a bad configuration', async () => {
     const flag = await runCli(entry, ['serve', '--bogus']);
-    expect(flag.code).toBe(1);
+    expect(flag.code).toBe(2);
     expect(flag.stderr).toContain("Unknown option '--bogus'");
     const file = join(dir, `bad-${Math.random()}.toml`);
     writeFileSync(file, 'ttl_seconds = 9000\n');

@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import { parseArgs } from 'node:util';
+import { parseJsonText } from '@latchkey/sdk/db';
+import { SecretFormatError } from '../errors.js';
 import { isRotationStep, ROTATION_STEPS } from '../protocol/event.js';
 import { familyOfEngine } from '../secret/database-secret.js';
 import type { StrategyName } from '../strategies/strategy.js';
@@ -25,6 +27,19 @@ EXCLUDE_NUMBERS, EXCLUDE_PUNCTUATION, EXCLUDE_UPPERCASE, EXCLUDE_LOWERCASE, REQU
 `;
 
 class UsageError extends Error {}
+
+/** The `engine` key of the AWSCURRENT value, parsed without ever quoting the value in an error. */
+function engineKey(secretString: string | undefined, secretId: string): string | undefined {
+  if (secretString === undefined) return undefined;
+  let parsed: unknown;
+  try {
+    parsed = parseJsonText(secretString, `secret ${secretId} (AWSCURRENT)`);
+  } catch (error) {
+    throw new SecretFormatError((error as Error).message, { secretId, key: 'SecretString' });
+  }
+  const engine = (parsed as { engine?: unknown } | null)?.engine;
+  return typeof engine === 'string' ? engine : undefined;
+}
 
 function parse(argv: string[]) {
   try {
@@ -91,9 +106,9 @@ async function main(argv: string[]): Promise<number> {
   const store = new SecretStore(client);
   let family = familyOfEngine(values.engine);
   if (family === undefined) {
-    const current = await store.getString(secretId, { stage: AWSCURRENT });
-    const engine = current === undefined ? undefined : (JSON.parse(current) as { engine?: unknown }).engine;
-    family = familyOfEngine(typeof engine === 'string' ? engine : undefined);
+    // DescribeSecret first, so a secret that does not exist is reported as not found.
+    await store.describe(secretId);
+    family = familyOfEngine(engineKey(await store.getString(secretId, { stage: AWSCURRENT }), secretId));
     if (family === undefined) {
       throw new UsageError(
         `secret ${secretId} has no recognised 'engine' key: pass --engine mysql or --engine postgres`,

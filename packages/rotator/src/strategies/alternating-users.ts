@@ -1,3 +1,4 @@
+import { parseJsonText } from '@latchkey/sdk/db';
 import { CredentialMismatchError, LoginError, SecretFormatError } from '../errors.js';
 import { AWSCURRENT } from '../protocol/secret-store.js';
 import { alternateUserName, userNameLimit } from '../secret/clone-name.js';
@@ -25,9 +26,9 @@ async function readMaster(context: StepContext, current: DatabaseSecret): Promis
   }
   const keys = (() => {
     try {
-      return Object.keys(JSON.parse(raw) as object);
+      return Object.keys(parseJsonText(raw, `master secret ${masterArn}`) as object);
     } catch {
-      return [];
+      return []; // parseDatabaseSecret below reports it
     }
   })();
   if (keys.length > 0 && keys.every((key) => key === 'username' || key === 'password')) {

@@ -19,15 +19,15 @@ read): rotation disabled, overdue or stuck; not read for N days; scheduled for d
 any principal or another account; no customer-managed KMS key.
 
       --json                  print the report as JSON (for pipelines)
-      --fail-on <severity>    exit 2 when a finding is at this severity or above: ${SEVERITIES.join(', ')}
+      --fail-on <severity>    exit 3 when a finding is at this severity or above: ${SEVERITIES.join(', ')}
       --unused-days <n>       report secrets not read for n days (default 90)
 ${READER_HELP}
   -h, --help                  this help
 
-Exit status: 0 done, 2 findings at or above --fail-on, 1 error.`;
+Exit status: 0 done, 3 findings at or above --fail-on, 1 error, 2 usage error.`;
 
-/** Exit status when `--fail-on` trips, kept apart from 1 (the audit itself failed). */
-const FINDINGS_EXIT = 2;
+/** Exit status when `--fail-on` trips, kept apart from 1 (the audit itself failed) and 2 (a usage error). */
+const FINDINGS_EXIT = 3;
 
 function positiveInteger(raw: string | undefined, flag: string, fallback: number): number {
   if (raw === undefined) return fallback;

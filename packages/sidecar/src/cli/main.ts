@@ -1,4 +1,7 @@
-/** `latchkey <command>`: dispatch, help, and errors as one line naming what was wrong (exit 1). */
+/**
+ * `latchkey <command>`: dispatch, help, and errors as one line naming what was wrong. Exit codes, as in
+ * `latchkey-rotate` and `latchkey-emulator`: 2 for a usage error (command, flag or argument), 1 for any other.
+ */
 import { ConfigError } from '../config/errors.js';
 import { SIDECAR_VERSION } from '../version.js';
 import { runAudit } from './audit.js';
@@ -8,7 +11,9 @@ import { runHealth } from './health.js';
 import { runRender } from './render.js';
 import { runRun } from './run.js';
 import { runServe } from './serve.js';
-import { type CommandIO, processIO } from './usage.js';
+import { type CommandIO, processIO, UsageError } from './usage.js';
+
+const USAGE_EXIT = 2;
 
 export const MAIN_HELP = `Usage: latchkey <command> [options]
 
@@ -36,8 +41,8 @@ const COMMANDS: Record<string, (argv: readonly string[], io: CommandIO) => Promi
 export async function main(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
   const [command, ...rest] = argv;
   if (command === undefined || command === '--help' || command === '-h' || command === 'help') {
-    io.stdout.write(`${MAIN_HELP}\n`);
-    return command === undefined ? 1 : 0;
+    (command === undefined ? io.stderr : io.stdout).write(`${MAIN_HELP}\n`);
+    return command === undefined ? USAGE_EXIT : 0;
   }
   if (command === '--version' || command === '-v') {
     io.stdout.write(`${SIDECAR_VERSION}\n`);
@@ -46,7 +51,7 @@ export async function main(argv: readonly string[], io: CommandIO = processIO): 
   const run = COMMANDS[command];
   if (run === undefined) {
     io.stderr.write(`latchkey: unknown command '${command}'\n\n${MAIN_HELP}\n`);
-    return 1;
+    return USAGE_EXIT;
   }
   try {
     return await run(rest, io);
@@ -54,6 +59,6 @@ export async function main(argv: readonly string[], io: CommandIO = processIO): 
     const message =
       error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
     io.stderr.write(`latchkey ${command}: ${message.replace(/^latchkey \w+: /, '')}\n`);
-    return 1;
+    return error instanceof UsageError ? USAGE_EXIT : 1;
   }
 }

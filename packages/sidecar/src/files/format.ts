@@ -1,6 +1,6 @@
 /** Turning a secret into file content: the raw value, one JSON key, the whole JSON object, or dotenv lines.
- * Error messages name the secret and the key, never the value (JSON.parse's own message quotes the text). */
-import type { SecretValue } from '@latchkey/sdk';
+ * Error messages name the secret and the key, never the value. */
+import { parseJsonText, type SecretValue } from '@latchkey/sdk';
 
 export class SecretFormatError extends Error {
   readonly code = 'SecretFormatError';
@@ -18,9 +18,9 @@ export function secretText(value: SecretValue): string {
 export function secretJson(value: SecretValue): Record<string, unknown> {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(secretText(value));
-  } catch {
-    throw new SecretFormatError(`secret ${value.name} is not valid JSON`);
+    parsed = parseJsonText(secretText(value), `secret ${value.name}`);
+  } catch (error) {
+    throw new SecretFormatError((error as Error).message);
   }
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw new SecretFormatError(`secret ${value.name} is not a JSON object`);

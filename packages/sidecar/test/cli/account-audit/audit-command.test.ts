@@ -154,8 +154,8 @@ describe('latchkey audit against the emulator', () => {
     expect(table.code).toBe(0);
     expect(table.stdout).toMatch(/^CRITICAL\s+audit\/public-policy\s+policy-public\s+/m);
     expect(table.stdout).toContain('9 secrets audited: 1 critical, 3 high, 6 medium, 3 low.');
-    expect((await audit(emu, '--fail-on', 'critical')).code).toBe(2);
-    expect((await audit(emu, '--fail-on', 'high', '--unused-days', '365')).code).toBe(2);
+    expect((await audit(emu, '--fail-on', 'critical')).code).toBe(3);
+    expect((await audit(emu, '--fail-on', 'high', '--unused-days', '365')).code).toBe(3);
   });
 
   it('passes --fail-on when nothing reaches the threshold', async () => {
@@ -176,7 +176,7 @@ describe('latchkey audit against the emulator', () => {
 
   it('refuses bad flags with a message naming them', async () => {
     const badSeverity = await audit(emu, '--fail-on', 'severe');
-    expect(badSeverity.code).toBe(1);
+    expect(badSeverity.code).toBe(2);
     expect(badSeverity.stderr).toContain("--fail-on takes one of low, medium, high, critical, not 'severe'");
     const badDays = await audit(emu, '--unused-days', '0');
     expect(badDays.stderr).toContain("--unused-days must be a whole number of at least 1, not '0'");
