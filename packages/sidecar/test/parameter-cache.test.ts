@@ -99,8 +99,9 @@ describe('ParameterCache', () => {
       for (const name of names) expect((await cache.lookup(read(name))).status).toBe('stale');
     }
     // One minute of reads, four a second per parameter: each parameter's own backoff (1, 2, 4, ... s) plus about one
-    // probe of SSM every 1-2 s, instead of one call per parameter per second (1,200).
-    expect(store.calls - before).toBeLessThan(150);
+    // probe of SSM every 1-2 s (145 calls with this fixed jitter), instead of one call per parameter per second
+    // (1,200); the bound leaves room for the policy's tuning.
+    expect(store.calls - before).toBeLessThan(300);
   });
 
   it('remembers a missing parameter for the backoff instead of asking SSM on every read', async () => {
