@@ -211,7 +211,7 @@ describe.each([
       awsEnv,
     );
     expect(result.code, result.stderr).toBe(0);
-    expect(readFileSync(out, 'utf8')).toBe('username="app"\npassword="pw-1"\nport="5432"\n');
+    expect(readFileSync(out, 'utf8')).toBe("username='app'\npassword='pw-1'\nport='5432'\n");
     expect(statSync(out).mode & 0o777).toBe(0o600);
     const key = join(dir, `password-${Math.random()}`);
     await runCli(entry, ['render', '--secret', 'cli/db#password', '--out', key], awsEnv);

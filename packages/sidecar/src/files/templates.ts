@@ -24,7 +24,7 @@ export async function renderTemplate(template: RenderTemplate, reader: SecretRea
     for (const [name, text] of Object.entries(template.env)) {
       entries.push([name, await resolveReference(reader, parseSecretReference(text))]);
     }
-    return Buffer.from(dotenvLines(entries), 'utf8');
+    return Buffer.from(dotenvLines(`the env template for ${template.path}`, entries), 'utf8');
   }
   const parsed = parseSecretReference(template.secret as string);
   const ref = template.jsonKey === undefined ? parsed : { ...parsed, jsonKey: template.jsonKey };
