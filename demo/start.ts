@@ -46,6 +46,14 @@ function parseFlags() {
   return flags;
 }
 
+/** A port in use names the flag that moves it; anything else is reported as it is. */
+function startFailure(error: Error, flags: { sidecarPort: number; emulatorPort: number }): string {
+  const port = /EADDRINUSE\b.*:(\d+)\s*$/.exec(error.message)?.[1];
+  if (port === undefined) return error.message;
+  const flag = Number(port) === flags.emulatorPort ? '--emulator-port' : '--port';
+  return `port ${port} is in use: run npm start -- ${flag} <another port>`;
+}
+
 const say = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
 async function main(): Promise<number> {
@@ -72,7 +80,7 @@ async function main(): Promise<number> {
       sidecarTtlSeconds: 2,
     });
   } catch (error) {
-    console.error(`could not start the emulator and the sidecar: ${(error as Error).message}`);
+    console.error(`could not start the emulator and the sidecar: ${startFailure(error as Error, flags)}`);
     return 1;
   }
   const { emulator, sidecar, token, apiKeyId } = services;

@@ -5,6 +5,7 @@
  * and never print a secret value.
  */
 import { type ChildProcess, spawn } from 'node:child_process';
+import { createServer } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import {
   GetSecretValueCommand,
@@ -184,6 +185,39 @@ describe('npm start (the demo)', () => {
     },
     60_000,
   );
+
+  it('npm start says what it does before building, and a port in use names the flag that changes it', async () => {
+    const busy = createServer();
+    await new Promise<void>((resolve) => busy.listen(0, '127.0.0.1', resolve));
+    const port = (busy.address() as { port: number }).port;
+    try {
+      const result = await new Promise<{ code: number; output: string }>((resolve) => {
+        const child = spawn(
+          'npm',
+          ['start', '--silent', '--', '--port', '0', '--emulator-port', String(port)],
+          {
+            cwd: root,
+            stdio: ['ignore', 'pipe', 'pipe'],
+          },
+        );
+        let output = '';
+        child.stdout!.on('data', (chunk: Buffer) => {
+          output += chunk.toString('utf8');
+        });
+        child.stderr!.on('data', (chunk: Buffer) => {
+          output += chunk.toString('utf8');
+        });
+        child.once('close', (code) => resolve({ code: code ?? -1, output }));
+      });
+      expect(result.output).toMatch(/^Latchkey demo: type-checking and building first/);
+      expect(result.output).toContain(
+        `could not start the emulator and the sidecar: port ${port} is in use: run npm start -- --emulator-port <another port>`,
+      );
+      expect(result.code).toBe(1);
+    } finally {
+      await new Promise((resolve) => busy.close(resolve));
+    }
+  }, 120_000);
 
   it('without PostgreSQL still serves the demo secret, says why rotation is off, and stops on SIGTERM', async () => {
     const port = await freePort();

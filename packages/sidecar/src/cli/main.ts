@@ -56,9 +56,30 @@ export async function main(argv: readonly string[], io: CommandIO = processIO): 
   try {
     return await run(rest, io);
   } catch (error) {
-    const message =
-      error instanceof ConfigError ? `configuration error: ${error.message}` : (error as Error).message;
-    io.stderr.write(`latchkey ${command}: ${message.replace(/^latchkey \w+: /, '')}\n`);
+    io.stderr.write(`latchkey ${command}: ${failureLine(command, error).replace(/^latchkey \w+: /, '')}\n`);
     return error instanceof UsageError ? USAGE_EXIT : 1;
   }
+}
+
+/** How to listen elsewhere, per command, for a port in use. */
+const PORT_FLAGS: Readonly<Record<string, string>> = {
+  serve: 'pass --http-port <port> (or set http_port) to listen on another',
+  dev: 'pass --port <port> (the sidecar) or --emulator-port <port> (the emulator) to use another',
+};
+
+/** The one line a failed command prints: what went wrong and, for the usual causes, what to do about it. */
+function failureLine(command: string, error: unknown): string {
+  if (error instanceof ConfigError) return `configuration error: ${error.message}`;
+  const message = error instanceof Error ? error.message : String(error);
+  // The AWS SDK's own words ("Region is missing", or for AWS_REGION="" "Region not accepted: region=\"\"") do
+  // not say how to set one.
+  if (/Region is missing|region="" is not a valid/.test(message)) {
+    return 'no AWS region is set: set AWS_REGION (or a region in the AWS config file) or pass --region <region>';
+  }
+  const inUse = /EADDRINUSE\b.*?(\S+):(\d+)\s*$/.exec(message);
+  if (inUse) {
+    const [, host, port] = inUse;
+    return `port ${port} on ${host} is in use: ${PORT_FLAGS[command] ?? 'choose another port'}`;
+  }
+  return message;
 }

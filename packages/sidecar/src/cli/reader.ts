@@ -12,11 +12,14 @@ export const READER_OPTIONS: Options = {
   region: { type: 'string' },
   endpoint: { type: 'string' },
   config: { type: 'string', short: 'c' },
+  'log-level': { type: 'string' },
 };
 
 export const READER_HELP = `      --region <region>       AWS region (default: the AWS SDK's chain)
       --endpoint <url>        Secrets Manager endpoint (e.g. the emulator; default AWS)
-  -c, --config <file>         take cache settings (ttl_seconds, region, [latchkey] endpoint, …) from a serve configuration`;
+  -c, --config <file>         take cache settings (ttl_seconds, region, [latchkey] endpoint, …) from a serve configuration
+      --log-level <level>     JSON logs on stderr at this level: debug, info, warn, error or none (default:
+                              none, so a failure is one line; LATCHKEY_LOG_LEVEL also sets it)`;
 
 export interface CommandReader {
   readonly reader: SecretReader;
@@ -31,7 +34,8 @@ export function loadReaderConfig(parsed: Parsed, io: CommandIO): SidecarConfig {
     const value = stringValue(parsed, key);
     if (value !== undefined) overrides.push({ key, value });
   }
-  const level = io.env.LATCHKEY_LOG_LEVEL ?? 'warn';
+  // People read these commands' output: a failure is one line, and JSON logs come only when asked for.
+  const level = stringValue(parsed, 'log-level') ?? io.env.LATCHKEY_LOG_LEVEL ?? 'none';
   return loadConfig({ file, env: {}, overrides: [...overrides, { key: 'log_level', value: level }] });
 }
 
