@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { open, readdir, readFile, rename, unlink } from 'node:fs/promises';
 import { basename, dirname, join } from 'node:path';
 import { DataFileError } from './errors.js';
+import { parseJsonText } from './json-text.js';
 import type { Secret } from './secretsmanager/model.js';
 import { PARAMETER_TYPES, type Parameter } from './ssm/model.js';
 
@@ -106,12 +107,7 @@ export async function loadDataFile(
     if ((error as NodeJS.ErrnoException).code === 'ENOENT') return undefined;
     throw new DataFileError(path, (error as Error).message);
   }
-  let data: DataFile;
-  try {
-    data = JSON.parse(text);
-  } catch (error) {
-    throw new DataFileError(path, `not valid JSON (${(error as Error).message})`);
-  }
+  const data = parseJsonText(text, () => new DataFileError(path, 'not valid JSON')) as DataFile;
   if (data?.format !== FORMAT || data.version !== VERSION || !Array.isArray(data.secrets)) {
     throw new DataFileError(path, `not a ${FORMAT} version ${VERSION} data file`);
   }

@@ -1,4 +1,5 @@
 import { readFile } from 'node:fs/promises';
+import { parseJsonText } from './json-text.js';
 import type { SecretsManagerContext } from './secretsmanager/context.js';
 import { Input } from './secretsmanager/input.js';
 import type { Tag } from './secretsmanager/model.js';
@@ -47,7 +48,10 @@ export function applyParameterSeed(context: SsmContext, seed: SeedParameter[]): 
  * anything else as its JSON text).
  */
 export async function readSeedFile(path: string): Promise<SeedSecret[]> {
-  const parsed: unknown = JSON.parse(await readFile(path, 'utf8'));
+  const parsed = parseJsonText(
+    await readFile(path, 'utf8'),
+    () => new SyntaxError(`Seed file ${path} is not valid JSON.`),
+  );
   if (Array.isArray(parsed)) return parsed as SeedSecret[];
   if (typeof parsed !== 'object' || parsed === null) {
     throw new TypeError(`Seed file ${path} must hold a JSON array of secrets or an object of name: value.`);

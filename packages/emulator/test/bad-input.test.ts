@@ -33,6 +33,10 @@ describe('protocol-level bad input', () => {
     expect(status).toBe(400);
     expect(body?.__type).toBe('SerializationException');
     expect(body?.message).toMatch(/not valid JSON/);
+    // The parser's own message would quote the body, secret values included.
+    const quoting = await raw('secretsmanager.PutSecretValue', '{"SecretString": "Pw!9xQz#-sent", ');
+    expect(quoting.body?.__type).toBe('SerializationException');
+    expect(JSON.stringify(quoting.body)).not.toContain('Pw!9xQz#');
     expect((await raw('secretsmanager.GetSecretValue', '[1,2]')).body?.__type).toBe('SerializationException');
   });
 

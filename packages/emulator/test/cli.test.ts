@@ -106,6 +106,18 @@ describe('latchkey-emulator CLI', () => {
     expect(run.output().stderr).toContain(dataFile);
   });
 
+  it('refuses a seed or data file that is not JSON without quoting the secrets in it', async () => {
+    for (const flag of ['--seed', '--data']) {
+      const file = join(dir, `broken${flag}.json`);
+      await writeFile(file, '{"app/db": "Pw!9xQz#-seeded", ');
+      const run = start(['--port', '0', flag, file]);
+      expect(await run.exited).toBe(1);
+      expect(run.output().stderr).toContain(`${file}`);
+      expect(run.output().stderr).toContain('not valid JSON');
+      expect(run.output().stderr).not.toContain('Pw!9xQz#');
+    }
+  });
+
   it('--quota-scale throttles beyond the scaled quota; a bad factor is named and exits 2', async () => {
     const run = start(['--port', '0', '--quota-scale', '0.0001', '--seed', join(dir, 'quota-seed.json')]);
     const endpoint = await run.endpoint;

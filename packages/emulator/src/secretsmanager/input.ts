@@ -1,4 +1,5 @@
 import { serialization, validation } from '../errors.js';
+import { parseJsonText } from '../json-text.js';
 
 type Json = Record<string, unknown>;
 
@@ -148,12 +149,9 @@ export class Input {
 /** Reads a JSON 1.1 request body: empty means no members; anything but a JSON object is refused. */
 export function parseJsonBody(body: Buffer): Input {
   if (body.length === 0) return new Input({});
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body.toString('utf8'));
-  } catch (error) {
-    throw serialization(`The request body is not valid JSON: ${(error as Error).message}`);
-  }
+  const parsed = parseJsonText(body.toString('utf8'), () =>
+    serialization('The request body is not valid JSON.'),
+  );
   if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
     throw serialization('The request body must be a JSON object.');
   }
