@@ -56,12 +56,13 @@ export class Fleet {
   failedCached = 0;
   failedCold = 0;
   refusedLogins = 0;
-  staleReads = 0;
   lastStaleAt = Number.NEGATIVE_INFINITY;
   lastFailedAt = Number.NEGATIVE_INFINITY;
-  /** Pods that have read all their secrets since they (re)started, and when the last one got there. */
+  /** Pods that have read all their secrets since they (re)started, and when the last one got there (with no
+   * restart still to come). */
   readyPods = 0;
   allReadyAt = Number.NaN;
+  #restartsDue = 0;
   /** Apps use the shared secret as database credentials (a rotation checks them); otherwise they only read it. */
   loginChecks = false;
   /** Rotation tracking: pods serving `targetVersion`, and when 99% and 100% of the fleet got there. */
@@ -105,7 +106,10 @@ export class Fleet {
 
   /** Restarts pod `index` after `delayMs`: the old process stops, a new one starts with nothing cached. */
   restart(index: number, delayMs: number, prefetch = false): void {
+    this.#restartsDue++;
+    this.allReadyAt = Number.NaN;
     this.clock.schedule(() => {
+      this.#restartsDue--;
       const generation = (this.#generation[index] as number) + 1;
       this.#generation[index] = generation;
       this.#clients[index]?.close();
@@ -171,12 +175,12 @@ export class Fleet {
     const slot = index * this.secretsPerClient + s;
     if (s === 0) this.#serveShared(index, served.value.versionId);
     if (served.status === 'stale') {
-      this.staleReads++;
       this.lastStaleAt = this.clock.now();
     }
     if (this.#warm[slot] === 1) return;
     this.#warm[slot] = 1;
-    if (++(this.#warmCount[index] as number) === this.secretsPerClient && ++this.readyPods === this.size) {
+    const ready = ++(this.#warmCount[index] as number) === this.secretsPerClient;
+    if (ready && ++this.readyPods === this.size && this.#restartsDue === 0) {
       this.allReadyAt = this.clock.now();
     }
   }
@@ -204,7 +208,6 @@ export class Fleet {
     this.failedCached = 0;
     this.failedCold = 0;
     this.refusedLogins = 0;
-    this.staleReads = 0;
     this.lastStaleAt = Number.NEGATIVE_INFINITY;
     this.lastFailedAt = Number.NEGATIVE_INFINITY;
   }

@@ -119,7 +119,7 @@ interface Incident {
 function rotation(singleUser: boolean): Incident {
   return {
     name: singleUser ? 'rotation, single user' : 'rotation, alternating users',
-    durationMs: 6 * MINUTE,
+    durationMs: 5.5 * MINUTE,
     start(fleet) {
       const { upstream } = fleet;
       fleet.loginChecks = true;
@@ -145,7 +145,7 @@ function rotation(singleUser: boolean): Incident {
  */
 const outage: Incident = {
   name: 'outage 10 min',
-  durationMs: 15 * MINUTE,
+  durationMs: 13 * MINUTE,
   start(fleet) {
     const outageMs = 10 * MINUTE;
     fleet.upstream.outage(outageMs);
@@ -168,10 +168,9 @@ const outage: Incident = {
 function restart(prefetch: boolean): Incident {
   return {
     name: prefetch ? 'restart in 60 s, prefetch' : 'restart in 60 s',
-    durationMs: 4 * MINUTE,
+    durationMs: 3 * MINUTE,
     start(fleet, policy) {
       const from = fleet.clock.now();
-      fleet.allReadyAt = Number.NaN;
       for (let i = 0; i < fleet.size; i++)
         fleet.restart(i, fleet.random() * MINUTE, prefetch && policy.hasPrefetch);
       return () => ({ allReady: since(fleet.allReadyAt, from) });

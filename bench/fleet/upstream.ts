@@ -28,7 +28,6 @@ interface Secret {
 class Counter {
   attempts: number[] = [];
   throttled = 0;
-  failed = 0;
   ok = 0;
 
   add(second: number): void {
@@ -104,7 +103,6 @@ export class Upstream {
     counter.add(Math.floor((now - this.#countersFrom) / 1000));
     let outcome: () => T;
     if (now < this.#outageUntil) {
-      counter.failed++;
       outcome = refused;
     } else if (!this.#quotas.admit(operation)) {
       counter.throttled++;
