@@ -20,7 +20,8 @@ function prune(dir) {
       if (path !== 'bundle') prune(path);
     } else if (OUTPUT.test(entry.name) && !existsSync(sourceOf(path))) {
       rmSync(join('dist', path));
-      console.log(`prune-dist: removed dist/${relative('.', path)} (no ${sourceOf(path)})`);
+      // stderr: stdout is the JSON of `npm pack --json`, which this must not break.
+      console.error(`prune-dist: removed dist/${relative('.', path)} (no ${sourceOf(path)})`);
     }
   }
 }
