@@ -55,9 +55,9 @@ describe('latchkey health', () => {
     expect(result.stderr).toContain(`/ping on 127.0.0.1:${free}: connect ECONNREFUSED`);
   });
 
-  it('names a bad flag value', async () => {
+  it('names a bad flag value, exiting 2 as every usage error does', async () => {
     const result = await runCli(DIST_BIN, ['health', '--timeout-ms', 'soon']);
-    expect(result.code).toBe(1);
+    expect(result.code).toBe(2);
     expect(result.stderr).toContain('--timeout-ms must be a positive whole number, not "soon"');
   });
 });
