@@ -28,11 +28,15 @@ function answers(host: string, port: number, timeoutMs = 2_000): Promise<boolean
 
 /**
  * Resolves true when the service is there. When it is not: under CI it throws (the run fails), elsewhere it
- * warns and resolves false, for `describe.skipIf(!available)`.
+ * warns and resolves false, for `describe.skipIf(!available)`. `remedy`: what makes it available.
  */
-export async function requireService(name: string, available: boolean): Promise<boolean> {
+export async function requireService(
+  name: string,
+  available: boolean,
+  remedy = 'start it (see DESIGN.md section 2)',
+): Promise<boolean> {
   if (available) return true;
-  const message = `${name} is not available: start it (see DESIGN.md section 2) to run these tests`;
+  const message = `${name} is not available: ${remedy} to run these tests`;
   if (process.env.CI === 'true') throw new Error(message);
   console.warn(`skipping: ${message}`);
   return false;

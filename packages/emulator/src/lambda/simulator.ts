@@ -57,7 +57,10 @@ export interface LambdaSimulatorOptions {
   /** Called when an extension makes its first event/next call, while it waits there; Init ends after it. `pid`:
    * its process (to measure it at that moment). */
   readonly onFirstNext?: (extension: { name: string; pid: number | undefined }) => Promise<void> | void;
+  /** The Init phase's limit (Lambda: 10,000 ms) and the Shutdown phase's length (Lambda: 2,000 ms with external
+   * extensions): longer only for processes that run slowed down, e.g. under user-mode emulation. */
   readonly initTimeoutMs?: number;
+  readonly shutdownTimeoutMs?: number;
 }
 
 export interface ProcessRecord {
@@ -185,10 +188,11 @@ export class LambdaSimulator {
   }
 
   /** The Shutdown phase: SIGTERM to the runtime (SIGKILL after 300 ms), then SHUTDOWN to every extension
-   * subscribed to it, with a deadline 2,000 ms after the phase began; SIGKILL to whatever is left at the deadline. */
+   * subscribed to it, with a deadline 2,000 ms (or `shutdownTimeoutMs`) after the phase began; SIGKILL to whatever
+   * is left at the deadline. */
   async shutdown(reason: 'spindown' | 'timeout' | 'failure' = 'spindown'): Promise<ShutdownOutcome> {
     const phaseStart = Date.now();
-    const deadlineMs = phaseStart + SHUTDOWN_MS;
+    const deadlineMs = phaseStart + (this.options.shutdownTimeoutMs ?? SHUTDOWN_MS);
     if (this.runtime) await stop(this.runtime, RUNTIME_SHUTDOWN_MS);
     const sentAt = this.api.now();
     this.api.sendToExtensions({ eventType: 'SHUTDOWN', shutdownReason: reason, deadlineMs });
