@@ -13,7 +13,17 @@ export default defineConfig({
     ],
   },
   test: {
-    include: ['packages/*/test/**/*.test.ts', 'test/**/*.test.ts'],
+    // Two projects, one layout: test/unit/ and test/integration/ in each package and at the root (cross-package).
+    // A unit test needs no database, spawns no process and builds nothing; the only servers it talks to are
+    // loopback servers it starts in its own process (the emulator, a sidecar, a stub), so `npm run test:unit`
+    // (`vitest run --project unit`) runs anywhere in seconds. Everything else is an integration test.
+    projects: [
+      { extends: true, test: { name: 'unit', include: ['{packages/*/,}test/unit/**/*.test.ts'] } },
+      {
+        extends: true,
+        test: { name: 'integration', include: ['{packages/*/,}test/integration/**/*.test.ts'] },
+      },
+    ],
     testTimeout: 30_000,
     hookTimeout: 60_000,
     pool: 'forks',

@@ -22,7 +22,7 @@ import { median, percentile, rssMb } from './stats.js';
 const run_ = promisify(execFile);
 const root = fileURLToPath(new URL('..', import.meta.url));
 const BUILD_LAYER = join(root, 'packages/sidecar/scripts/build-layer.mjs');
-const NODE_FUNCTION = join(root, 'test/lambda/functions/node-runtime.mjs');
+const NODE_FUNCTION = join(root, 'test/integration/lambda/functions/node-runtime.mjs');
 const STARTS = 20;
 const WARM_READS = 200;
 const INVOKES_BEFORE_RSS = 100;

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { type Emulator, startEmulator } from '@latchkey/emulator';
+import {
+  AwsSource,
+  type BatchItem,
+  ManualClock,
+  type SecretRequest,
+  type SecretSource,
+  SecretsCache,
+  type SecretsCacheOptions,
+} from '@latchkey/sdk';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { seededRandom } from '../support/random.js';
+import { settle } from '../support/stub-source.js';
+
+/** Integration: a long upstream outage on the emulator (fault injection), on a manual clock, then recovery. */
+let emu: Emulator;
+let admin: SecretsManagerClient;
+
+beforeAll(async () => {
+  emu = await startEmulator({ host: '127.0.0.1', port: 0 });
+  admin = new SecretsManagerClient({ ...emu.clientConfig, maxAttempts: 1 });
+});
+afterAll(async () => {
+  admin.destroy();
+  await emu.close();
+});
+
+/** A source that knows when none of its calls is in flight, so a test on a manual clock can wait for the background
+ * refreshes a step started before taking the next one. */
+class TrackedSource implements SecretSource {
+  readonly #inner: AwsSource;
+  #pending = 0;
+  #idle: (() => void)[] = [];
+
+  constructor(inner: AwsSource) {
+    this.#inner = inner;
+  }
+
+  getSecretValue(request: SecretRequest) {
+    return this.#track(this.#inner.getSecretValue(request));
+  }
+
+  describeSecret(secretId: string) {
+    return this.#track(this.#inner.describeSecret(secretId));
+  }
+
+  batchGetSecretValue(secretIds: readonly string[]): Promise<BatchItem[]> {
+    return this.#track(this.#inner.batchGetSecretValue(secretIds));
+  }
+
+  close(): void {
+    this.#inner.close();
+  }
+
+  /** Resolves once no call is in flight and the cache has handled the last outcome. */
+  async idle(): Promise<void> {
+    while (this.#pending > 0) await new Promise<void>((resolve) => this.#idle.push(resolve));
+    await settle();
+  }
+
+  async #track<T>(call: Promise<T>): Promise<T> {
+    this.#pending++;
+    try {
+      return await call;
+    } finally {
+      this.#pending--;
+      if (this.#pending === 0) for (const wake of this.#idle.splice(0)) wake();
+    }
+  }
+}
+
+async function cacheWithSecrets(count: number, options: SecretsCacheOptions) {
+  const names = await Promise.all(
+    Array.from({ length: count }, async () => {
+      const name = `recovery-${randomBytes(4).toString('hex')}`;
+      await admin.send(new CreateSecretCommand({ Name: name, SecretString: `value of ${name}` }));
+      return name;
+    }),
+  );
+  const clock = new ManualClock(Date.now());
+  const source = new TrackedSource(new AwsSource({ clientConfig: { ...emu.clientConfig, maxAttempts: 1 } }));
+  const cache = new SecretsCache({ source, clock, random: seededRandom(7), refreshAhead: 0, ...options });
+  for (const name of names) await cache.get(name);
+  return { names, clock, source, cache };
+}
+
+/** Reads every secret once; true for each one served fresh (not stale, no error). */
+async function readAll(cache: SecretsCache, names: readonly string[]): Promise<boolean[]> {
+  return Promise.all(
+    names.map((name) =>
+      cache.get(name).then(
+        (secret) => !secret.stale,
+        () => false,
+      ),
+    ),
+  );
+}
+
+describe('recovery after an upstream outage', () => {
+  it.each([
+    ['inside the stale window (served stale during the outage)', { ttl: '5m', maxStale: '15m' }],
+    ['past the stale window (failing during the outage)', { ttl: '1m', maxStale: '5m' }],
+  ] as const)('after a 10-minute outage every cached secret is fresh within 5 s: %s', async (_, options) => {
+    const { names, clock, source, cache } = await cacheWithSecrets(20, options);
+    const fault = emu.faults.inject({ kind: 'internal-error' });
+    try {
+      for (let second = 0; second < 600; second++) {
+        clock.advance(1_000);
+        await readAll(cache, names);
+        await source.idle();
+      }
+      expect(await readAll(cache, names)).not.toContain(true);
+    } finally {
+      emu.faults.clear(fault);
+    }
+    const freshSince = new Map<string, number>();
+    for (let elapsed = 250; elapsed <= 5_000; elapsed += 250) {
+      clock.advance(250);
+      const fresh = await readAll(cache, names);
+      names.forEach((name, i) => {
+        if (fresh[i] === true && !freshSince.has(name)) freshSince.set(name, elapsed);
+      });
+      await source.idle();
+    }
+    expect(names.filter((name) => !freshSince.has(name))).toEqual([]);
+    await cache.close();
+  });
+});
