@@ -44,7 +44,8 @@ afterAll(async () => fake?.sidecar.close());
 /** The audit line `path` wrote (none for a probe), without the fields that differ on every request. */
 async function auditOf(path: string, token?: string, method = 'GET'): Promise<Record<string, unknown>[]> {
   const before = fake.audit.lines.length;
-  const headers = token === undefined ? {} : { 'X-Aws-Parameters-Secrets-Token': token };
+  const headers: Record<string, string> =
+    token === undefined ? {} : { 'X-Aws-Parameters-Secrets-Token': token };
   await rawRequest(fake.url, path, { headers, method });
   return fake.audit.records.slice(before).map((record) => {
     const { time, request_id, latency_ms, ...rest } = record;
@@ -156,6 +157,17 @@ describe('the audit line of each route', () => {
     ]);
     expect(await auditOf(`${route}?name=/ops/flag&label=prod`, APP_TOKEN)).toEqual([
       { ...denied, route: 'parameter', parameter: '/ops/flag', label: 'prod' },
+    ]);
+    // Refused on the parameter already: the secret a reference names is still recorded.
+    expect(
+      await auditOf(`${route}?name=/aws/reference/secretsmanager/ops/root&withDecryption=true`, APP_TOKEN),
+    ).toEqual([
+      {
+        ...denied,
+        route: 'parameter',
+        parameter: '/aws/reference/secretsmanager/ops/root',
+        secret_id: 'ops/root',
+      },
     ]);
     expect(await auditOf(`${route}?name=/app/none&version=2`, APP_TOKEN)).toEqual([
       {

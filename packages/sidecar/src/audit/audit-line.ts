@@ -29,6 +29,16 @@ export interface AuditRecord {
   readonly latency_ms: number;
 }
 
+/** The fields of a line that say what the request asked for. */
+export type AuditSubject = Pick<
+  AuditRecord,
+  'secret_id' | 'parameter' | 'version' | 'label' | 'version_stage' | 'version_id' | 'role_arn'
+>;
+
+/** A route's subject with every field it records spelled out (undefined when the request left it out), so a field the
+ * route forgets to fill is a compile error, not a missing audit field. */
+export type RouteSubject<K extends keyof AuditSubject> = { readonly [P in K]-?: AuditSubject[P] | undefined };
+
 /** Printable ASCII other than `"` and `\`: such a string is its own JSON string body. */
 const NEEDS_NO_ESCAPE = /^[\x20\x21\x23-\x5b\x5d-\x7e]*$/;
 

@@ -6,14 +6,17 @@
  */
 import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { Client } from '../auth/clients.js';
+import type { RouteName } from '../metrics.js';
 import type { HandlerContext } from './context.js';
-import { Exchange } from './exchange.js';
-import { handleBatch } from './handlers/batch.js';
-import { handleGet } from './handlers/get.js';
+import { type Answer, Exchange } from './exchange.js';
+import { batchSubject, handleBatch } from './handlers/batch.js';
+import { getSubject, handleGet } from './handlers/get.js';
 import { handleMetrics } from './handlers/metrics.js';
-import { handleParameter } from './handlers/parameter.js';
+import { handleParameter, parameterSubject } from './handlers/parameter.js';
 import { handleReady } from './handlers/ready.js';
 import { BadRequest, parseBatchQuery, parseParameterQuery, parseSecretQuery, pathFormId } from './params.js';
+import { failedReply, type Reply, textReply } from './reply.js';
 
 /** `X-Forwarded-For` as the agent; `Forwarded` and `X-Real-IP` too, since a proxy may set either. */
 const FORWARDING_HEADERS = new Set(['x-forwarded-for', 'forwarded', 'x-real-ip']);
@@ -103,24 +106,14 @@ export function createRequestHandler(
   return (req, res) => {
     ctx.connections.busy(req.socket);
     const exchange = new Exchange(ctx, req, res, idPrefix + (++sequence).toString(36));
+    let answer: Answer;
     try {
-      route(ctx, exchange, watched);
+      answer = dispatch(ctx, req, watched);
     } catch (error) {
-      if (error instanceof BadRequest) exchange.text(400, error.message);
-      else exchange.fail(error);
+      answer = { route: 'unknown', client: undefined, subject: undefined, reply: failedReply(error) };
     }
+    exchange.answer(answer);
   };
-}
-
-/** A plain-text refusal, as the agent words it. */
-interface Refusal {
-  readonly status: number;
-  readonly text: string;
-}
-
-function route(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeaders): void {
-  const refusal = dispatch(ctx, exchange, watched);
-  if (refusal !== undefined) exchange.text(refusal.status, refusal.text);
 }
 
 /** Whether the path part of `url` (before `pathEnd`) begins with `prefix`. `lastIndexOf(prefix, 0)` looks at
@@ -134,11 +127,73 @@ function isPath(url: string, pathEnd: number, path: string): boolean {
   return pathEnd === path.length && pathStartsWith(url, pathEnd, path);
 }
 
-/** Runs the checks in order; returns the refusal, or undefined once a handler has taken the request. */
-function dispatch(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeaders): Refusal | undefined {
-  const { req } = exchange;
+/** A plain-text refusal, as the agent words it, before the route's own checks. */
+function refusal(route: RouteName, client: Client | undefined, status: number, text: string): Answer {
+  return { route, client, subject: undefined, reply: textReply(status, text) };
+}
+
+type Handler<Q> = (ctx: HandlerContext, client: Client, query: Q) => Reply | Promise<Reply>;
+
+/** The handler's reply; an error it throws is a failure after the checks, like a rejected read. */
+function handled<Q>(
+  handle: Handler<Q>,
+  ctx: HandlerContext,
+  client: Client,
+  query: Q,
+): Reply | Promise<Reply> {
+  try {
+    return handle(ctx, client, query);
+  } catch (error) {
+    return failedReply(error);
+  }
+}
+
+type SecretRoute = 'get' | 'path' | 'batch' | 'parameter';
+
+/** The secret route whose path `url` has, if any. */
+function secretRoute(url: string, pathEnd: number, prefix: string): SecretRoute | undefined {
+  if (isPath(url, pathEnd, '/secretsmanager/get')) return 'get';
+  if (isPath(url, pathEnd, '/secretsmanager/batch')) return 'batch';
+  if (isPath(url, pathEnd, PARAMETERS_PATH) || isPath(url, pathEnd, PARAMETERS_PATH_SLASH))
+    return 'parameter';
+  if (pathStartsWith(url, pathEnd, prefix)) return 'path';
+  return undefined;
+}
+
+/** The route's query parsed (a malformed one throws BadRequest), what the audit line records of it, and the reply. */
+function routeAnswer(
+  ctx: HandlerContext,
+  route: SecretRoute,
+  client: Client,
+  url: string,
+  pathEnd: number,
+  query: string,
+): Answer {
+  switch (route) {
+    case 'get':
+    case 'path': {
+      const pathId = route === 'path' ? pathFormId(url.slice(ctx.pathPrefix.length, pathEnd)) : undefined;
+      const parsed = parseSecretQuery(query, pathId);
+      const reply = handled(handleGet, ctx, client, parsed);
+      return { route, client, subject: getSubject(parsed), reply };
+    }
+    case 'batch': {
+      const parsed = parseBatchQuery(query);
+      const reply = handled(handleBatch, ctx, client, parsed);
+      return { route, client, subject: batchSubject(parsed), reply };
+    }
+    case 'parameter': {
+      const parsed = parseParameterQuery(query);
+      const reply = handled(handleParameter, ctx, client, parsed);
+      return { route, client, subject: parameterSubject(parsed), reply };
+    }
+  }
+}
+
+/** Runs the checks in order, then the route's handler. */
+function dispatch(ctx: HandlerContext, req: IncomingMessage, watched: WatchedHeaders): Answer {
   if (req.rawHeaders.length > MAX_HEADERS * 2)
-    return { status: 431, text: 'Request Header Fields Too Large' };
+    return refusal('unknown', undefined, 431, 'Request Header Fields Too Large');
   const url = req.url ?? '/';
   const mark = url.indexOf('?');
   // The path (before `?`) is compared in place, not sliced off: no string is made for it.
@@ -152,41 +207,33 @@ function dispatch(ctx: HandlerContext, exchange: Exchange, watched: WatchedHeade
       : isPath(url, pathEnd, '/metrics')
         ? 'metrics'
         : undefined;
-  if (probe !== undefined) exchange.route = probe;
   const limit = ctx.connections.maxConn + (probe === 'ping' ? PING_EXTRA_CONNECTIONS : 0);
-  if (ctx.connections.count > limit) return { status: 429, text: 'Connection limit exceeded' };
+  if (ctx.connections.count > limit)
+    return refusal(probe ?? 'unknown', undefined, 429, 'Connection limit exceeded');
 
   if (probe !== undefined) {
-    if (req.method !== 'GET') return { status: 405, text: 'Not allowed' };
-    exchange.decision = 'allow';
-    if (probe === 'ping') return { status: 200, text: 'healthy' };
-    if (probe === 'ready') handleReady(exchange);
-    else handleMetrics(exchange);
-    return undefined;
+    if (req.method !== 'GET') return refusal(probe, undefined, 405, 'Not allowed');
+    const reply =
+      probe === 'ping'
+        ? textReply(200, 'healthy', 'allow')
+        : probe === 'ready'
+          ? handleReady(ctx)
+          : handleMetrics(ctx);
+    return { route: probe, client: undefined, subject: undefined, reply };
   }
 
   const tokens = scanHeaders(req.rawHeaders, watched);
-  if (tokens === FORWARDED) return { status: 400, text: 'Forwarded' };
+  if (tokens === FORWARDED) return refusal('unknown', undefined, 400, 'Forwarded');
   const client = tokens.length === 0 ? undefined : ctx.clients.identify(tokens);
-  if (client === undefined) return { status: 403, text: 'Bad Token' };
-  exchange.client = client;
-  if (req.method !== 'GET') return { status: 405, text: 'Not allowed' };
+  if (client === undefined) return refusal('unknown', undefined, 403, 'Bad Token');
+  if (req.method !== 'GET') return refusal('unknown', client, 405, 'Not allowed');
 
-  const prefix = ctx.pathPrefix;
-  if (isPath(url, pathEnd, '/secretsmanager/get')) {
-    exchange.route = 'get';
-    handleGet(exchange, parseSecretQuery(query, undefined));
-  } else if (isPath(url, pathEnd, '/secretsmanager/batch')) {
-    exchange.route = 'batch';
-    handleBatch(exchange, parseBatchQuery(query));
-  } else if (isPath(url, pathEnd, PARAMETERS_PATH) || isPath(url, pathEnd, PARAMETERS_PATH_SLASH)) {
-    exchange.route = 'parameter';
-    handleParameter(exchange, parseParameterQuery(query));
-  } else if (pathStartsWith(url, pathEnd, prefix)) {
-    exchange.route = 'path';
-    handleGet(exchange, parseSecretQuery(query, pathFormId(url.slice(prefix.length, pathEnd))));
-  } else {
-    return { status: 404, text: 'Not found' };
+  const route = secretRoute(url, pathEnd, ctx.pathPrefix);
+  if (route === undefined) return refusal('unknown', client, 404, 'Not found');
+  try {
+    return routeAnswer(ctx, route, client, url, pathEnd, query);
+  } catch (error) {
+    if (error instanceof BadRequest) return refusal(route, client, 400, error.message);
+    throw error;
   }
-  return undefined;
 }

@@ -13,13 +13,11 @@ export interface ErrorShape {
   readonly message?: string;
 }
 
-export interface ErrorReply extends ErrorShape {
-  readonly body: string;
-}
-
-export function jsonError(status: number, type: string, message?: string): ErrorReply {
-  const body = message === undefined || message === '' ? { __type: type } : { __type: type, message };
-  return { status, type, message, body: JSON.stringify(body) };
+/** `{"__type": <type>, "message": <message>}`, without the message when there is none. */
+export function errorBody(type: string, message: string | undefined): string {
+  return JSON.stringify(
+    message === undefined || message === '' ? { __type: type } : { __type: type, message },
+  );
 }
 
 /** The upstream's own message (what the agent passes through), else the SDK's message. */
@@ -41,9 +39,4 @@ export function classifyError(error: unknown): ErrorShape {
     return { status: error.httpStatus, type: error.upstreamCode, message: upstreamMessage(error) };
   }
   return { status: 500, type: 'InternalFailure' };
-}
-
-export function errorReply(error: unknown): ErrorReply {
-  const shape = classifyError(error);
-  return jsonError(shape.status, shape.type, shape.message);
 }

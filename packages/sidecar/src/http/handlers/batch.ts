@@ -5,6 +5,7 @@
  * Each secret needs both secretsmanager:BatchGetSecretValue and secretsmanager:GetSecretValue, as in AWS.
  */
 import type { SecretValue } from '@latchkey/sdk';
+import type { RouteSubject } from '../../audit/audit-line.js';
 import {
   authorizeRequest,
   authorizeResource,
@@ -16,8 +17,9 @@ import type { Client } from '../../auth/clients.js';
 import type { KnownResource, PolicyAction } from '../../auth/policy.js';
 import { classifyError } from '../bodies/error-body.js';
 import { secretBodyObject } from '../bodies/secret-body.js';
-import type { Exchange } from '../exchange.js';
+import type { HandlerContext } from '../context.js';
 import type { BatchQuery } from '../params.js';
+import { deniedReply, jsonReply, type Reply } from '../reply.js';
 
 const ACTIONS: readonly PolicyAction[] = [
   'secretsmanager:BatchGetSecretValue',
@@ -28,6 +30,11 @@ interface BatchError {
   readonly SecretId: string;
   readonly ErrorCode: string;
   readonly Message: string;
+}
+
+/** What the audit line records of the request. */
+export function batchSubject(query: BatchQuery): RouteSubject<'secret_id' | 'role_arn'> {
+  return { secret_id: query.secretIds, role_arn: query.roleArn };
 }
 
 /** The first action of the two the client may not take, before the read (on the id as asked) or after it. */
@@ -46,15 +53,9 @@ function deniedError(client: Client, secretId: string, denial: Denial): BatchErr
   return { SecretId: secretId, ErrorCode: 'AccessDeniedException', Message: denialMessage(client, denial) };
 }
 
-export function handleBatch(exchange: Exchange, query: BatchQuery): void {
-  const client = exchange.client!;
-  exchange.secretId = query.secretIds;
-  exchange.roleArn = query.roleArn;
+export function handleBatch(ctx: HandlerContext, client: Client, query: BatchQuery): Reply | Promise<Reply> {
   const roleDenial = authorizeRole(client, query.roleArn);
-  if (roleDenial !== undefined) {
-    exchange.deny(client, roleDenial);
-    return;
-  }
+  if (roleDenial !== undefined) return deniedReply(client, roleDenial);
   const errors: BatchError[] = [];
   const allowed: string[] = [];
   for (const secretId of query.secretIds) {
@@ -62,14 +63,12 @@ export function handleBatch(exchange: Exchange, query: BatchQuery): void {
     if (denial === undefined) allowed.push(secretId);
     else errors.push(deniedError(client, secretId, denial));
   }
-  exchange.decision = allowed.length > 0 ? 'allow' : 'deny';
-  const { ctx } = exchange;
-  const fetched =
-    allowed.length === 0
-      ? Promise.resolve([])
-      : ctx.readers.forRole(query.roleArn, client.name).prefetch(allowed);
-  fetched.then(
-    (items) => {
+  // Every id refused: a 200 listing the refusals, as BatchGetSecretValue answers; the request itself was denied.
+  if (allowed.length === 0) return batchReply(ctx, [], errors, 'deny');
+  return ctx.readers
+    .forRole(query.roleArn, client.name)
+    .prefetch(allowed)
+    .then((items) => {
       const values: SecretValue[] = [];
       for (const item of items) {
         if (item.value === undefined) {
@@ -81,12 +80,19 @@ export function handleBatch(exchange: Exchange, query: BatchQuery): void {
         if (denial === undefined) values.push(item.value);
         else errors.push(deniedError(client, item.secretId, denial));
       }
-      const body = {
-        SecretValues: values.map((value) => secretBodyObject(value, ctx.renderer.format)),
-        Errors: errors,
-      };
-      exchange.json(200, JSON.stringify(body));
-    },
-    (error: unknown) => exchange.fail(error),
-  );
+      return batchReply(ctx, values, errors, 'allow');
+    });
+}
+
+function batchReply(
+  ctx: HandlerContext,
+  values: readonly SecretValue[],
+  errors: readonly BatchError[],
+  decision: Reply['decision'],
+): Reply {
+  const body = {
+    SecretValues: values.map((value) => secretBodyObject(value, ctx.renderer.format)),
+    Errors: errors,
+  };
+  return jsonReply(200, JSON.stringify(body), undefined, decision);
 }

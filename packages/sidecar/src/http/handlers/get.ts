@@ -1,10 +1,25 @@
 /** `GET /secretsmanager/get?secretId=…` and `GET <prefix><id>`: policy, then the cache, then the prepared body. */
 import type { CacheLookup } from '@latchkey/sdk';
+import type { RouteSubject } from '../../audit/audit-line.js';
 import { authorizeRequest, authorizeResource, authorizeRole } from '../../auth/authorize.js';
-import type { Exchange } from '../exchange.js';
+import type { Client } from '../../auth/clients.js';
+import type { HandlerContext } from '../context.js';
 import type { SecretQuery } from '../params.js';
+import { deniedReply, jsonReply, type Reply } from '../reply.js';
 
 const ACTION = 'secretsmanager:GetSecretValue';
+
+/** What the audit line records of the request. */
+export function getSubject(
+  query: SecretQuery,
+): RouteSubject<'secret_id' | 'version_id' | 'version_stage' | 'role_arn'> {
+  return {
+    secret_id: query.secretId,
+    version_id: query.versionId,
+    version_stage: query.versionStage,
+    role_arn: query.roleArn,
+  };
+}
 
 /** No options object for a plain read: the cache's fastest path. */
 function lookupOptions(query: SecretQuery) {
@@ -13,38 +28,20 @@ function lookupOptions(query: SecretQuery) {
   return { versionId: query.versionId, versionStage: query.versionStage, forceRefresh: query.refreshNow };
 }
 
-export function handleGet(exchange: Exchange, query: SecretQuery): void {
-  exchange.secretId = query.secretId;
-  exchange.versionId = query.versionId;
-  exchange.versionStage = query.versionStage;
-  exchange.roleArn = query.roleArn;
-  const client = exchange.client!;
+export function handleGet(ctx: HandlerContext, client: Client, query: SecretQuery): Reply | Promise<Reply> {
   const denial = authorizeRole(client, query.roleArn) ?? authorizeRequest(client, ACTION, query.secretId);
-  if (denial !== undefined) {
-    exchange.deny(client, denial);
-    return;
-  }
-  exchange.decision = 'allow';
-  const reader = exchange.ctx.readers.forRole(query.roleArn, client.name);
+  if (denial !== undefined) return deniedReply(client, denial);
+  const reader = ctx.readers.forRole(query.roleArn, client.name);
   const options = lookupOptions(query);
   // A warm hit is answered right away; only a read that goes upstream waits on a promise.
   const warm = reader.peek(query.secretId, options);
-  if (warm !== undefined) {
-    answer(exchange, warm);
-    return;
-  }
-  reader
-    .lookup(query.secretId, options)
-    .then((found) => answer(exchange, found))
-    .catch((error: unknown) => exchange.fail(error));
+  if (warm !== undefined) return answer(ctx, client, warm);
+  return reader.lookup(query.secretId, options).then((found) => answer(ctx, client, found));
 }
 
-function answer(exchange: Exchange, { value, status }: CacheLookup): void {
-  const client = exchange.client!;
+function answer(ctx: HandlerContext, client: Client, { value, status }: CacheLookup): Reply {
   const denial = authorizeResource(client, ACTION, value);
-  if (denial !== undefined) {
-    exchange.deny(client, denial);
-  } else {
-    exchange.json(200, exchange.ctx.renderer.render(value), status);
-  }
+  return denial !== undefined
+    ? deniedReply(client, denial)
+    : jsonReply(200, ctx.renderer.render(value), status);
 }

@@ -1,10 +1,13 @@
 /** `GET /metrics` (Latchkey only): Prometheus text format from the shared registry. */
-import type { Exchange } from '../exchange.js';
+import type { HandlerContext } from '../context.js';
+import type { Reply } from '../reply.js';
 
-export function handleMetrics(exchange: Exchange): void {
-  const { registry } = exchange.ctx.metrics;
-  registry.metrics().then(
-    (text) => exchange.send(200, registry.contentType, text),
-    (error: unknown) => exchange.fail(error),
-  );
+export async function handleMetrics(ctx: HandlerContext): Promise<Reply> {
+  const { registry } = ctx.metrics;
+  return {
+    status: 200,
+    contentType: registry.contentType,
+    body: await registry.metrics(),
+    decision: 'allow',
+  };
 }
