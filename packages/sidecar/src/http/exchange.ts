@@ -1,8 +1,6 @@
 /** One request and its answer: the reply sent, then the metric, the audit line and the debug log line. The audit
  * record is put together here from the route's subject and the handler's reply; neither can hold a value. */
 import type { IncomingMessage, ServerResponse } from 'node:http';
-// Imported: the global `performance` is an accessor, a getter call on every use.
-import { performance } from 'node:perf_hooks';
 import { type AuditSubject, auditTime } from '../audit/audit-line.js';
 import type { Client } from '../auth/clients.js';
 import { DEBUG_LEVEL } from '../logger.js';
@@ -57,21 +55,13 @@ export class Exchange {
     }
     if (this.ctx.closing) res.shouldKeepAlive = false;
     const { cache, body } = reply;
-    // The flat-array form lets Node write the header block directly, without building a header map. Without a cache
-    // result the last pair is cut off, in place (a push onto a shorter literal would copy the array).
-    const headers = [
-      'content-type',
-      reply.contentType,
-      'content-length',
-      String(Buffer.byteLength(body)),
-      'cache-control',
-      'no-store',
-      'x-request-id',
-      this.id,
-      'x-cache',
-      cache ?? '',
-    ];
-    if (cache === undefined) headers.length = 8;
+    const headers: Record<string, string> = {
+      'content-type': reply.contentType,
+      'content-length': String(Buffer.byteLength(body)),
+      'cache-control': 'no-store',
+      'x-request-id': this.id,
+    };
+    if (cache !== undefined) headers['x-cache'] = cache;
     res.writeHead(reply.status, headers);
     res.end(body);
     this.ctx.connections.idle(this.req.socket);
@@ -86,7 +76,7 @@ export class Exchange {
     const probe = route === 'ping' || route === 'ready' || route === 'metrics';
     if (ctx.audit !== undefined && !probe) {
       ctx.audit.write({
-        time: auditTime(now),
+        time: auditTime(),
         request_id: this.id,
         client: client?.name ?? null,
         route,

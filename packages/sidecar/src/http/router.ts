@@ -32,99 +32,42 @@ const PING_EXTRA_CONNECTIONS = 2;
 
 /** What scanHeaders answers when a forwarding header is present. */
 const FORWARDED = Symbol('forwarded');
-const NO_TOKENS: readonly string[] = [];
-
-/** A header the router looks for. */
-interface WatchedHeader {
-  /** Lower case. */
-  readonly name: string;
-  /** How clients usually spell it (`X-Vault-Token`): compared first, since comparing equal strings is cheaper than
-   * lower-casing a copy. */
-  readonly usualSpelling: string;
-  readonly forwarding: boolean;
-}
-
-/** The forwarding and token headers, at the index of their names' length: most headers (Host, User-Agent…) are
- * skipped on their length alone. */
-type WatchedHeaders = readonly (readonly WatchedHeader[] | undefined)[];
-
-/** The watched header `raw` names, in any letter case. */
-function watchedHeader(raw: string, watched: WatchedHeaders): WatchedHeader | undefined {
-  const candidates = watched[raw.length];
-  if (candidates === undefined) return undefined;
-  for (const candidate of candidates) {
-    if (raw === candidate.usualSpelling || raw === candidate.name) return candidate;
-  }
-  const lower = raw.toLowerCase();
-  return candidates.find((candidate) => candidate.name === lower);
-}
 
 /** FORWARDED if a forwarding header is present, else the first value of each token header present. */
-function scanHeaders(raw: readonly string[], watched: WatchedHeaders): readonly string[] | typeof FORWARDED {
-  let tokens: string[] | undefined;
-  let names: string[] | undefined;
+function scanHeaders(
+  raw: readonly string[],
+  tokenHeaders: ReadonlySet<string>,
+): readonly string[] | typeof FORWARDED {
+  const names: string[] = [];
+  const tokens: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const header = watchedHeader(raw[i] as string, watched);
-    if (header === undefined) continue;
-    if (header.forwarding) return FORWARDED;
-    const name = header.name;
-    if (names === undefined || tokens === undefined) {
-      names = [name];
-      tokens = [raw[i + 1] as string];
-    } else if (!names.includes(name)) {
+    const name = (raw[i] as string).toLowerCase();
+    if (FORWARDING_HEADERS.has(name)) return FORWARDED;
+    if (tokenHeaders.has(name) && !names.includes(name)) {
       names.push(name);
       tokens.push(raw[i + 1] as string);
     }
   }
-  return tokens ?? NO_TOKENS;
-}
-
-function watchedHeaders(tokenHeaders: ReadonlySet<string>): WatchedHeaders {
-  const byLength: WatchedHeader[][] = [];
-  for (const name of new Set([...FORWARDING_HEADERS, ...tokenHeaders])) {
-    const usualSpelling = name.replace(
-      /(^|-)([a-z])/g,
-      (_, dash: string, letter: string) => dash + letter.toUpperCase(),
-    );
-    const header = { name, usualSpelling, forwarding: FORWARDING_HEADERS.has(name) };
-    const sameLength = byLength[name.length];
-    if (sameLength === undefined) byLength[name.length] = [header];
-    else sameLength.push(header);
-  }
-  return byLength;
+  return tokens;
 }
 
 export function createRequestHandler(
   ctx: HandlerContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  // Ids are this process's random prefix and the request's base-36 sequence number, `k3x9q-1f`. Up to 12
-  // characters (two billion requests) V8 makes the id a flat string rather than a concatenation, which Node's check
-  // of the X-Request-Id header would otherwise flatten on every response.
+  // Ids are this process's random prefix and the request's base-36 sequence number, `k3x9q-1f`.
   const idPrefix = `${(randomBytes(4).readUInt32BE(0) % 36 ** 5).toString(36).padStart(5, '0')}-`;
   let sequence = 0;
-  const watched = watchedHeaders(ctx.tokenHeaders);
   return (req, res) => {
     ctx.connections.busy(req.socket);
     const exchange = new Exchange(ctx, req, res, idPrefix + (++sequence).toString(36));
     let answer: Answer;
     try {
-      answer = dispatch(ctx, req, watched);
+      answer = dispatch(ctx, req);
     } catch (error) {
       answer = { route: 'unknown', client: undefined, subject: undefined, reply: failedReply(error) };
     }
     exchange.answer(answer);
   };
-}
-
-/** Whether the path part of `url` (before `pathEnd`) begins with `prefix`. `lastIndexOf(prefix, 0)` looks at
- * position 0 only, like startsWith, which in Node 20's V8 costs about three times as much. */
-function pathStartsWith(url: string, pathEnd: number, prefix: string): boolean {
-  return pathEnd >= prefix.length && url.lastIndexOf(prefix, 0) === 0;
-}
-
-/** Whether the path part of `url` (before `pathEnd`) is `path`. */
-function isPath(url: string, pathEnd: number, path: string): boolean {
-  return pathEnd === path.length && pathStartsWith(url, pathEnd, path);
 }
 
 /** A plain-text refusal, as the agent words it, before the route's own checks. */
@@ -151,12 +94,11 @@ function handled<Q>(
 type SecretRoute = 'get' | 'path' | 'batch' | 'parameter';
 
 /** The secret route whose path `url` has, if any. */
-function secretRoute(url: string, pathEnd: number, prefix: string): SecretRoute | undefined {
-  if (isPath(url, pathEnd, '/secretsmanager/get')) return 'get';
-  if (isPath(url, pathEnd, '/secretsmanager/batch')) return 'batch';
-  if (isPath(url, pathEnd, PARAMETERS_PATH) || isPath(url, pathEnd, PARAMETERS_PATH_SLASH))
-    return 'parameter';
-  if (pathStartsWith(url, pathEnd, prefix)) return 'path';
+function secretRoute(path: string, prefix: string): SecretRoute | undefined {
+  if (path === '/secretsmanager/get') return 'get';
+  if (path === '/secretsmanager/batch') return 'batch';
+  if (path === PARAMETERS_PATH || path === PARAMETERS_PATH_SLASH) return 'parameter';
+  if (path.startsWith(prefix)) return 'path';
   return undefined;
 }
 
@@ -165,14 +107,13 @@ function routeAnswer(
   ctx: HandlerContext,
   route: SecretRoute,
   client: Client,
-  url: string,
-  pathEnd: number,
+  path: string,
   query: string,
 ): Answer {
   switch (route) {
     case 'get':
     case 'path': {
-      const pathId = route === 'path' ? pathFormId(url.slice(ctx.pathPrefix.length, pathEnd)) : undefined;
+      const pathId = route === 'path' ? pathFormId(path.slice(ctx.pathPrefix.length)) : undefined;
       const parsed = parseSecretQuery(query, pathId);
       const reply = handled(handleGet, ctx, client, parsed);
       return { route, client, subject: getSubject(parsed), reply };
@@ -191,22 +132,16 @@ function routeAnswer(
 }
 
 /** Runs the checks in order, then the route's handler. */
-function dispatch(ctx: HandlerContext, req: IncomingMessage, watched: WatchedHeaders): Answer {
+function dispatch(ctx: HandlerContext, req: IncomingMessage): Answer {
   if (req.rawHeaders.length > MAX_HEADERS * 2)
     return refusal('unknown', undefined, 431, 'Request Header Fields Too Large');
   const url = req.url ?? '/';
   const mark = url.indexOf('?');
-  // The path (before `?`) is compared in place, not sliced off: no string is made for it.
-  const pathEnd = mark < 0 ? url.length : mark;
+  const path = mark < 0 ? url : url.slice(0, mark);
   const query = mark < 0 ? '' : url.slice(mark + 1);
 
-  const probe = isPath(url, pathEnd, '/ping')
-    ? 'ping'
-    : isPath(url, pathEnd, '/ready')
-      ? 'ready'
-      : isPath(url, pathEnd, '/metrics')
-        ? 'metrics'
-        : undefined;
+  const probe =
+    path === '/ping' ? 'ping' : path === '/ready' ? 'ready' : path === '/metrics' ? 'metrics' : undefined;
   const limit = ctx.connections.maxConn + (probe === 'ping' ? PING_EXTRA_CONNECTIONS : 0);
   if (ctx.connections.count > limit)
     return refusal(probe ?? 'unknown', undefined, 429, 'Connection limit exceeded');
@@ -222,16 +157,16 @@ function dispatch(ctx: HandlerContext, req: IncomingMessage, watched: WatchedHea
     return { route: probe, client: undefined, subject: undefined, reply };
   }
 
-  const tokens = scanHeaders(req.rawHeaders, watched);
+  const tokens = scanHeaders(req.rawHeaders, ctx.tokenHeaders);
   if (tokens === FORWARDED) return refusal('unknown', undefined, 400, 'Forwarded');
   const client = tokens.length === 0 ? undefined : ctx.clients.identify(tokens);
   if (client === undefined) return refusal('unknown', undefined, 403, 'Bad Token');
   if (req.method !== 'GET') return refusal('unknown', client, 405, 'Not allowed');
 
-  const route = secretRoute(url, pathEnd, ctx.pathPrefix);
+  const route = secretRoute(path, ctx.pathPrefix);
   if (route === undefined) return refusal('unknown', client, 404, 'Not found');
   try {
-    return routeAnswer(ctx, route, client, url, pathEnd, query);
+    return routeAnswer(ctx, route, client, path, query);
   } catch (error) {
     if (error instanceof BadRequest) return refusal(route, client, 400, error.message);
     throw error;
