@@ -4,10 +4,10 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FakeParameters, parameter } from './support/fake-parameters.js';
-import { FakeReader, secretValue } from './support/fake-reader.js';
-import { rawRequest } from './support/http.js';
-import { type FakeSidecar, startFakeSidecar, TOKEN } from './support/start.js';
+import { FakeParameters, parameter } from '../support/fake-parameters.js';
+import { FakeReader, secretValue } from '../support/fake-reader.js';
+import { rawRequest } from '../support/http.js';
+import { type FakeSidecar, startFakeSidecar, TOKEN } from '../support/start.js';
 
 const APP_TOKEN = 'app-token-7d2a';
 const ROLE = 'arn:aws:iam::123456789012:role/reader';
