@@ -4,6 +4,7 @@
  * as long as the environment stays idle (and frozen), and a timer would fire spuriously after a thaw.
  */
 import { Agent, request } from 'node:http';
+import { text } from 'node:stream/consumers';
 
 const BASE = '/2020-01-01/extension';
 
@@ -145,16 +146,10 @@ export class ExtensionsApi {
           },
         },
         (res) => {
-          const chunks: Buffer[] = [];
-          res.on('data', (chunk: Buffer) => chunks.push(chunk));
-          res.on('end', () =>
-            resolve({
-              status: res.statusCode ?? 0,
-              headers: res.headers,
-              body: Buffer.concat(chunks).toString('utf8'),
-            }),
+          text(res).then(
+            (body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
+            reject,
           );
-          res.on('error', reject);
         },
       );
       req.on('error', (error) =>

@@ -1,6 +1,7 @@
 /** Raw HTTP requests with exact methods and headers (node:http, no client-side normalisation). */
 import { request } from 'node:http';
 import { connect } from 'node:net';
+import { text } from 'node:stream/consumers';
 
 export interface RawResponse {
   readonly status: number;
@@ -28,16 +29,10 @@ export function rawRequest(base: string, path: string, options: RawRequest = {})
         agent: false,
       },
       (res) => {
-        const chunks: Buffer[] = [];
-        res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () =>
-          resolve({
-            status: res.statusCode ?? 0,
-            headers: res.headers,
-            body: Buffer.concat(chunks).toString('utf8'),
-          }),
+        text(res).then(
+          (body) => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }),
+          reject,
         );
-        res.on('error', reject);
       },
     );
     req.on('error', reject);
