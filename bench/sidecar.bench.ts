@@ -26,7 +26,12 @@ type Autocannon = (options: {
   connections: number;
   duration: number;
   headers: Record<string, string>;
-}) => Promise<{ requests: { average: number }; non2xx: number; errors: number }>;
+}) => Promise<{
+  requests: { average: number };
+  latency: { p50: number; p99: number };
+  non2xx: number;
+  errors: number;
+}>;
 const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const SIDECAR_DIR = fileURLToPath(new URL('../packages/sidecar/', import.meta.url));
@@ -137,18 +142,41 @@ function hasWrk(): boolean {
   }
 }
 
-/** Requests per second against `url` with the token header, 32 keep-alive connections. */
-async function measure(url: string, seconds: number): Promise<number> {
+/** One load slice's figures: requests per second, and the median and 99th-percentile latency in milliseconds. */
+interface Slice {
+  readonly rate: number;
+  readonly p50: number;
+  readonly p99: number;
+}
+
+/** wrk's latency figure (`812.00us`, `1.23ms`, `1.01s`) in milliseconds. */
+function wrkMs(output: string, percentile: string): number {
+  const match = new RegExp(`\\s${percentile}%\\s+([\\d.]+)(us|ms|s)\\b`).exec(output);
+  if (!match) throw new Error(`no ${percentile}% latency in wrk output: ${output}`);
+  const scale = { us: 1e-3, ms: 1, s: 1e3 }[match[2] as 'us' | 'ms' | 's'];
+  return Number(match[1]) * scale;
+}
+
+/** The load against `url` with the token header, 32 keep-alive connections. */
+async function measure(url: string, seconds: number): Promise<Slice> {
   if (hasWrk()) {
     const output = execFileSync(
       'wrk',
-      ['-t2', `-c${CONNECTIONS}`, `-d${seconds}s`, '-H', `X-Aws-Parameters-Secrets-Token: ${TOKEN}`, url],
+      [
+        '-t2',
+        `-c${CONNECTIONS}`,
+        `-d${seconds}s`,
+        '--latency',
+        '-H',
+        `X-Aws-Parameters-Secrets-Token: ${TOKEN}`,
+        url,
+      ],
       { encoding: 'utf8' },
     );
     const match = /Requests\/sec:\s+([\d.]+)/.exec(output);
     if (!match) throw new Error(`unexpected wrk output: ${output}`);
     if (/Non-2xx/.test(output)) throw new Error(`${url}: non-2xx answers: ${output}`);
-    return Number(match[1]);
+    return { rate: Number(match[1]), p50: wrkMs(output, '50'), p99: wrkMs(output, '99') };
   }
   const result = await autocannon({
     url,
@@ -158,7 +186,7 @@ async function measure(url: string, seconds: number): Promise<number> {
   });
   if (result.non2xx > 0 || result.errors > 0)
     throw new Error(`${url}: ${result.non2xx} non-2xx, ${result.errors} errors`);
-  return result.requests.average;
+  return { rate: result.requests.average, p50: result.latency.p50, p99: result.latency.p99 };
 }
 
 /** A bare node:http server in its own process that answers every request with the sidecar's exact bytes, sent
@@ -202,7 +230,7 @@ async function sidecarAnswer(url: string): Promise<{ body: string; headers: Reco
  * `SLICES` times over. Each sidecar second is compared with the bare second just before it: on this shared 2-core
  * machine (where wrk also shares the cores with the server) the speed of the whole machine drifts by tens of percent
  * within a minute, and adjacent seconds see the same machine. The ratio reported is the median of those paired
- * ratios; the rates are the medians of each kind.
+ * ratios; the rates and latencies (p50, p99) are the medians of each kind's seconds.
  */
 const PROCESSES_PER_KIND = 3;
 const SLICES = 8;
@@ -211,7 +239,7 @@ const SLICE_S = 1;
 async function throughput(emulator: Emulator, { node, version }: Runtime): Promise<void> {
   const path = '/secretsmanager/get?secretId=bench/hot';
   const kinds = ['bare', 'sidecar', 'quiet'] as const;
-  const rates: Record<(typeof kinds)[number], number[]> = { bare: [], sidecar: [], quiet: [] };
+  const slices: Record<(typeof kinds)[number], Slice[]> = { bare: [], sidecar: [], quiet: [] };
   for (let round = 0; round < PROCESSES_PER_KIND; round++) {
     const sidecar = await startProcess(sidecarArgs(BUNDLE, emulator), sidecarEnv(emulator), node);
     // The same without the audit log, to show its share.
@@ -229,23 +257,26 @@ async function throughput(emulator: Emulator, { node, version }: Runtime): Promi
       const servers = { bare, sidecar, quiet };
       for (const kind of kinds) await measure(`${servers[kind].url}${path}`, 1);
       for (let slice = 0; slice < SLICES; slice++) {
-        for (const kind of kinds) rates[kind].push(await measure(`${servers[kind].url}${path}`, SLICE_S));
+        for (const kind of kinds) slices[kind].push(await measure(`${servers[kind].url}${path}`, SLICE_S));
       }
     } finally {
       await Promise.all(started.map((server) => stop(server.child)));
     }
   }
+  const rates = (kind: (typeof kinds)[number]) => slices[kind].map((slice) => slice.rate);
   const pairedRatio = (kind: 'sidecar' | 'quiet') =>
-    median(rates[kind].map((rate, index) => rate / (rates.bare[index] as number))) * 100;
-  const summary = (kind: (typeof kinds)[number]) =>
-    `${median(rates[kind]).toFixed(0)} req/s median (${Math.min(...rates[kind]).toFixed(0)} to ${Math.max(...rates[kind]).toFixed(0)})`;
+    median(slices[kind].map((slice, index) => slice.rate / (slices.bare[index] as Slice).rate)) * 100;
+  const summary = (kind: (typeof kinds)[number]) => {
+    const latency = (pick: (slice: Slice) => number) => median(slices[kind].map(pick)).toFixed(2);
+    return `${median(rates(kind)).toFixed(0)} req/s median (${Math.min(...rates(kind)).toFixed(0)} to ${Math.max(...rates(kind)).toFixed(0)}), latency p50 ${latency((slice) => slice.p50)} ms, p99 ${latency((slice) => slice.p99)} ms`;
+  };
   console.log(
     `Node ${version}: load generator: ${hasWrk() ? 'wrk' : 'autocannon'}, ${CONNECTIONS} keep-alive connections; ${PROCESSES_PER_KIND} fresh processes per kind, each measured ${SLICES} x ${SLICE_S} s, kinds alternating`,
   );
   console.log(`bare node:http, same bytes: ${summary('bare')}`);
   console.log(`sidecar cache hit:          ${summary('sidecar')}`);
   console.log(
-    `ratio: ${pairedRatio('sidecar').toFixed(1)}% of the bare server, median of ${rates.sidecar.length} paired seconds (target >= 85%)`,
+    `ratio: ${pairedRatio('sidecar').toFixed(1)}% of the bare server, median of ${slices.sidecar.length} paired seconds (target >= 85%)`,
   );
   console.log(
     `sidecar, audit log off:     ${summary('quiet')}; ${pairedRatio('quiet').toFixed(1)}% of the bare server`,
