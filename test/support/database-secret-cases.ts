@@ -4,6 +4,7 @@
  * rotator README's "Secret format" section.
  */
 import type { EngineFamily, TlsMode } from '@latchkey/sdk/db';
+import { expect, it } from 'vitest';
 
 export interface DatabaseSecretCase {
   readonly name: string;
@@ -176,5 +177,31 @@ export const DATABASE_SECRET_CASES: readonly DatabaseSecretCase[] = [
   },
 ];
 
-export const storedText = (entry: DatabaseSecretCase): string =>
+const storedText = (entry: DatabaseSecretCase): string =>
   typeof entry.stored === 'string' ? entry.stored : JSON.stringify(entry.stored);
+
+/**
+ * One test per case against a package's reader: a valid secret reads as the case expects; an invalid one throws an
+ * error that `checkError` accepts (the package's own error type, the key it names, its message) and that never holds
+ * the password.
+ */
+export function testDatabaseSecretCases(
+  read: (stored: string, entry: DatabaseSecretCase) => unknown,
+  checkError: (error: unknown, errorKey: string) => void,
+): void {
+  it.each(DATABASE_SECRET_CASES.map((entry) => [entry.name, entry] as const))('%s', (_name, entry) => {
+    const run = () => read(storedText(entry), entry);
+    if (!('errorKey' in entry.expected)) {
+      expect(run()).toMatchObject(entry.expected);
+      return;
+    }
+    let caught: unknown;
+    try {
+      run();
+    } catch (error) {
+      caught = error;
+    }
+    checkError(caught, entry.expected.errorKey);
+    expect((caught as Error).message).not.toContain(CASE_PASSWORD);
+  });
+}
