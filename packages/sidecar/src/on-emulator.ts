@@ -2,6 +2,7 @@
  * The sidecar in front of a local Secrets Manager emulator, on 127.0.0.1: what `latchkey dev`, the demo, the tests
  * and the benchmarks start. Settings beyond the emulator's address come as configuration overrides.
  */
+import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import type { LineSink } from './audit/audit-log.js';
 import { type ConfigOverride, loadConfig } from './config/load.js';
 import type { Logger } from './logger.js';
@@ -30,10 +31,13 @@ export interface SidecarOnEmulatorOptions {
   readonly overrides?: readonly ConfigOverride[];
   readonly logger?: Logger;
   readonly auditSink?: LineSink;
+  /** The AWS clients' credentials: the emulator's by default (a test of failing credentials passes its own). */
+  readonly credentials?: SecretsManagerClientConfig['credentials'];
 }
 
 export function startSidecarOnEmulator(options: SidecarOnEmulatorOptions): Promise<Sidecar> {
   const { emulator } = options;
+  const credentials = options.credentials ?? emulator.clientConfig.credentials;
   const config = loadConfig({
     file: options.file,
     env: options.configEnv ?? {},
@@ -48,8 +52,8 @@ export function startSidecarOnEmulator(options: SidecarOnEmulatorOptions): Promi
   return Sidecar.start({
     config,
     env: options.env,
-    readers: (c, deps) => awsReaders(c, deps, { credentials: emulator.clientConfig.credentials }),
-    parameters: (c, deps) => awsParameters(c, deps, { credentials: emulator.clientConfig.credentials }),
+    readers: (c, deps) => awsReaders(c, deps, { credentials }),
+    parameters: (c, deps) => awsParameters(c, deps, { credentials }),
     logger: options.logger,
     auditSink: options.auditSink,
   });

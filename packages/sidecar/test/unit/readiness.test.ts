@@ -2,9 +2,7 @@
 import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import { type Emulator, startEmulator } from '@latchkey/emulator';
 import { afterEach, describe, expect, it } from 'vitest';
-import { loadConfig } from '../../src/config/load.js';
-import { Sidecar } from '../../src/sidecar.js';
-import { awsParameters, awsReaders } from '../../src/upstream/aws.js';
+import { startSidecarOnEmulator } from '../../src/on-emulator.js';
 import { captureLogger, LineCapture } from '../support/capture.js';
 import { rawRequest } from '../support/http.js';
 import { type Stack, startStack } from '../support/stack.js';
@@ -81,20 +79,10 @@ describe('/ready and prefetch', () => {
       }
       return { ...emu.clientConfig.credentials, expiration: new Date(Date.now() + 1000) };
     };
-    const config = loadConfig({
-      env: {},
-      overrides: [
-        { key: 'http_port', value: '0' },
-        { key: 'bind', value: '127.0.0.1' },
-        { key: 'endpoint', value: emu.endpoint },
-        { key: 'region', value: emu.region },
-      ],
-    });
-    const sidecar = await Sidecar.start({
-      config,
+    const sidecar = await startSidecarOnEmulator({
+      emulator: emu,
       env: { AWS_TOKEN: 'creds-token' },
-      readers: (c, deps) => awsReaders(c, deps, { credentials }),
-      parameters: (c, deps) => awsParameters(c, deps, { credentials }),
+      credentials,
       logger: captureLogger(new LineCapture()),
       auditSink: new LineCapture(),
     });
