@@ -3,10 +3,17 @@
 // queue is drained, so promise chains started by a timer finish at the same virtual instant.
 import type { Clock, TimerHandle } from '@latchkey/sdk';
 
-interface Timer {
-  at: number;
-  seq: number;
-  callback: (() => void) | undefined;
+/** A scheduled callback, and its own handle (a closure per timer would cost more than the timer). */
+class Timer implements TimerHandle {
+  constructor(
+    readonly at: number,
+    readonly seq: number,
+    public callback: (() => void) | undefined,
+  ) {}
+
+  cancel(): void {
+    this.callback = undefined;
+  }
 }
 
 const drain = () => new Promise<void>((resolve) => setImmediate(resolve));
@@ -29,13 +36,9 @@ export class VirtualClock implements Clock {
 
   schedule(callback: () => void, delayMs: number): TimerHandle {
     const due = this.#now + Math.max(0, delayMs);
-    const timer: Timer = { at: Math.ceil(due / this.#tickMs) * this.#tickMs, seq: this.#seq++, callback };
+    const timer = new Timer(Math.ceil(due / this.#tickMs) * this.#tickMs, this.#seq++, callback);
     this.#push(timer);
-    return {
-      cancel: () => {
-        timer.callback = undefined;
-      },
-    };
+    return timer;
   }
 
   /** Runs every timer due up to `untilMs`, tick by tick, letting promise chains settle after each tick. */
