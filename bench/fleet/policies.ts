@@ -66,9 +66,11 @@ export const latchkey: Policy = {
   hasPrefetch: true,
   create(index, upstream, clock, random) {
     const source = new FleetSource(upstream, new SdkClient(upstream, clock, random));
-    // Half the fleet are sidecars, half apps with the SDK in process.
+    // Half the fleet are sidecars, half apps with the SDK in process. maxEntries is sized to the pod's 20 secrets
+    // (nothing is evicted either way): the default 1000 preallocates lru-cache's arrays, in every one of 10,000
+    // caches and again at each restart, and the collector's work on them would dominate the run.
     const settings = index % 2 === 0 ? {} : SIDECAR_DEFAULTS;
-    return new LatchkeyClient(new SecretsCache({ ...settings, source, clock, random }));
+    return new LatchkeyClient(new SecretsCache({ ...settings, maxEntries: 32, source, clock, random }));
   },
 };
 
@@ -80,36 +82,67 @@ interface ModelEntry {
 const served = (versionId: string, status: Served['status']): Served => ({ value: { versionId }, status });
 
 /**
+ * What both models share: entries kept for `maxAgeMs`, a hit while one is fresh, a GetSecretValue that stores a
+ * fresh one, and the app's retry after a refused login (refetch once, log in again). Each model says what a read
+ * of an expired or missing entry does.
+ */
+abstract class ModelClient implements FleetClient {
+  protected readonly entries = new Map<string, ModelEntry>();
+
+  constructor(
+    protected readonly upstream: Upstream,
+    protected readonly client: SdkClient,
+    protected readonly clock: VirtualClock,
+    protected readonly maxAgeMs: number,
+  ) {}
+
+  read(secretId: string): Served | Promise<Served> {
+    const entry = this.entries.get(secretId);
+    if (entry !== undefined && this.clock.now() < entry.expiresAt) return served(entry.versionId, 'hit');
+    return this.expired(secretId, entry);
+  }
+
+  protected abstract expired(secretId: string, entry: ModelEntry | undefined): Promise<Served>;
+
+  protected async fetch(secretId: string): Promise<string> {
+    const value = await this.client.send('GetSecretValue', () => this.upstream.getValue({ secretId }));
+    this.entries.set(secretId, { versionId: value.versionId, expiresAt: this.clock.now() + this.maxAgeMs });
+    return value.versionId;
+  }
+
+  async useCredentials(secretId: string, login: (versionId: string) => void): Promise<string> {
+    const { versionId } = (await this.read(secretId)).value;
+    try {
+      login(versionId);
+      return versionId;
+    } catch (error) {
+      if (!(error instanceof RefusedLogin)) throw error;
+      const refetched = await this.fetch(secretId);
+      login(refetched);
+      return refetched;
+    }
+  }
+
+  close(): void {}
+}
+
+/**
  * A MODEL of the AWS Secrets Manager Agent's cache, from its documentation: TTL 300 s with no jitter; a read after
  * expiry sends DescribeSecret, then GetSecretValue only when the version changed; every read of an expired entry
  * goes upstream itself (no coalescing, no backoff); on a transient error the old value is served, however old.
  * `refreshNow=true` (what an app does after a refused login) is a GetSecretValue.
  */
-class AgentModel implements FleetClient {
-  readonly #entries = new Map<string, ModelEntry>();
-
-  constructor(
-    private readonly upstream: Upstream,
-    private readonly client: SdkClient,
-    private readonly clock: VirtualClock,
-  ) {}
-
-  read(secretId: string): Served | Promise<Served> {
-    const entry = this.#entries.get(secretId);
-    if (entry !== undefined && this.clock.now() < entry.expiresAt) return served(entry.versionId, 'hit');
-    return this.#refresh(secretId, entry);
-  }
-
-  async #refresh(secretId: string, entry: ModelEntry | undefined): Promise<Served> {
+class AgentModel extends ModelClient {
+  protected async expired(secretId: string, entry: ModelEntry | undefined): Promise<Served> {
     try {
       if (entry !== undefined) {
         const description = await this.client.send('DescribeSecret', () => this.upstream.describe(secretId));
         if (description.versionIdsToStages?.[entry.versionId]?.includes('AWSCURRENT')) {
-          entry.expiresAt = this.clock.now() + 300_000;
+          entry.expiresAt = this.clock.now() + this.maxAgeMs;
           return served(entry.versionId, 'hit');
         }
       }
-      return served(await this.#fetch(secretId), 'miss');
+      return served(await this.fetch(secretId), 'miss');
     } catch (error) {
       if (entry !== undefined && (error as { transient?: boolean }).transient === true) {
         return served(entry.versionId, 'stale');
@@ -117,18 +150,6 @@ class AgentModel implements FleetClient {
       throw error;
     }
   }
-
-  async #fetch(secretId: string): Promise<string> {
-    const value = await this.client.send('GetSecretValue', () => this.upstream.getValue({ secretId }));
-    this.#entries.set(secretId, { versionId: value.versionId, expiresAt: this.clock.now() + 300_000 });
-    return value.versionId;
-  }
-
-  async useCredentials(secretId: string, login: (versionId: string) => void): Promise<string> {
-    return useWithRefetch(await this.read(secretId), login, () => this.#fetch(secretId));
-  }
-
-  close(): void {}
 }
 
 /**
@@ -136,61 +157,24 @@ class AgentModel implements FleetClient {
  * an expired entry is fetched again with GetSecretValue by every caller (no coalescing); a failed fetch throws
  * (no stale value); `forceFetch` after a refused login is a GetSecretValue.
  */
-class PowertoolsModel implements FleetClient {
-  readonly #entries = new Map<string, ModelEntry>();
-
-  constructor(
-    private readonly upstream: Upstream,
-    private readonly client: SdkClient,
-    private readonly clock: VirtualClock,
-  ) {}
-
-  read(secretId: string): Served | Promise<Served> {
-    const entry = this.#entries.get(secretId);
-    if (entry !== undefined && this.clock.now() < entry.expiresAt) return served(entry.versionId, 'hit');
-    return this.#fetch(secretId).then((versionId) => served(versionId, 'miss'));
-  }
-
-  async #fetch(secretId: string): Promise<string> {
-    const value = await this.client.send('GetSecretValue', () => this.upstream.getValue({ secretId }));
-    this.#entries.set(secretId, { versionId: value.versionId, expiresAt: this.clock.now() + 5_000 });
-    return value.versionId;
-  }
-
-  async useCredentials(secretId: string, login: (versionId: string) => void): Promise<string> {
-    return useWithRefetch(await this.read(secretId), login, () => this.#fetch(secretId));
-  }
-
-  close(): void {}
-}
-
-/** Logs in with what was read; when refused, refetches once and logs in again (the usual hand-written retry). */
-async function useWithRefetch(
-  first: Served,
-  login: (versionId: string) => void,
-  refetch: () => Promise<string>,
-): Promise<string> {
-  try {
-    login(first.value.versionId);
-    return first.value.versionId;
-  } catch (error) {
-    if (!(error instanceof RefusedLogin)) throw error;
-    const versionId = await refetch();
-    login(versionId);
-    return versionId;
+class PowertoolsModel extends ModelClient {
+  protected async expired(secretId: string): Promise<Served> {
+    return served(await this.fetch(secretId), 'miss');
   }
 }
 
-export const agentModel: Policy = {
-  name: 'Agent (model)',
-  hasPrefetch: false,
-  create: (_index, upstream, clock, random) =>
-    new AgentModel(upstream, new SdkClient(upstream, clock, random), clock),
-};
+function modelPolicy(
+  name: string,
+  Model: new (upstream: Upstream, client: SdkClient, clock: VirtualClock, maxAgeMs: number) => ModelClient,
+  maxAgeMs: number,
+): Policy {
+  return {
+    name,
+    hasPrefetch: false,
+    create: (_index, upstream, clock, random) =>
+      new Model(upstream, new SdkClient(upstream, clock, random), clock, maxAgeMs),
+  };
+}
 
-export const powertoolsModel: Policy = {
-  name: 'Powertools (model)',
-  hasPrefetch: false,
-  create: (_index, upstream, clock, random) =>
-    new PowertoolsModel(upstream, new SdkClient(upstream, clock, random), clock),
-};
+export const agentModel = modelPolicy('Agent (model)', AgentModel, 300_000);
+export const powertoolsModel = modelPolicy('Powertools (model)', PowertoolsModel, 5_000);
