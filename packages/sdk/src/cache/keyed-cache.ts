@@ -7,7 +7,7 @@
  */
 import { LRUCache } from 'lru-cache';
 import type { Clock } from '../clock.js';
-import type { SecretsError } from '../errors.js';
+import { type SecretsError, ThrottledError } from '../errors.js';
 import type { CacheStatus } from '../types/secret.js';
 import type { CacheConfig } from './options.js';
 import { type FailureState, UpstreamHealth } from './policy.js';
@@ -146,23 +146,38 @@ export class KeyedCache<E extends KeyedEntry<unknown, R>, R> {
         this.refreshInBackground(entry, now, call);
         return Promise.resolve(entry.result('stale'));
       }
-      if (!this.#health.mayCall(entry, now)) return this.#afterProbe(entry, entry.error, call);
+      if (!this.#health.mayCall(entry, now)) return this.#coldRead(entry, entry.error, call);
     }
     return this.run(entry, call);
   }
 
   /**
-   * A read with nothing to serve, whose key may not call yet. While a probe is out it waits for the answer: when the
-   * upstream is back it calls at once (its caller waits with nothing else to get, so the spread of the recovery is
-   * not for it); otherwise, and without a probe, it fails with the remembered error. A pod that starts during an
-   * outage reads its secrets together: one of them probes, and the others no longer fail beside a working upstream.
+   * A read with nothing to serve, whose key failed transiently and may not call yet. Its caller has nothing else to
+   * get, so the spread of a recovery is not for it: once the upstream has answered it calls at once. While the
+   * upstream is down it waits for the next probe's answer (the one in flight, or the next one due, within a probe
+   * interval; this read makes it if no other does) and calls when the upstream is back; it fails when the upstream
+   * is still down, or throttling. A pod that starts during an outage reads its secrets together, and none of them
+   * fails once the upstream answers again.
    */
-  #afterProbe(entry: E, error: SecretsError, call: () => Promise<R>): Promise<R> {
-    if (this.#probe === undefined || !error.transient) return Promise.reject(error);
-    return this.#probe.then(() => {
-      if (entry.value !== undefined && this.#hooks.clock.now() < entry.expiresAt) return entry.result('hit');
-      if (this.#health.down || this.#closed) return Promise.reject(entry.error ?? error);
-      return this.run(entry, call);
+  #coldRead(entry: E, error: SecretsError, call: () => Promise<R>): Promise<R> {
+    const now = this.#hooks.clock.now();
+    if (!error.transient || this.#health.holding(now)) return Promise.reject(error);
+    if (!this.#health.down) return this.run(entry, call);
+    const waited =
+      this.#probe ??
+      new Promise<void>((resolve) =>
+        this.#hooks.clock.schedule(resolve, this.#health.nextCallAt(entry) - now),
+      );
+    return waited.then(() => {
+      const later = this.#hooks.clock.now();
+      if (entry.value !== undefined && later < entry.expiresAt) return entry.result('hit');
+      if (entry.inflight !== undefined) return entry.inflight;
+      if (this.#closed) return Promise.reject(entry.error ?? error);
+      const lastError = entry.error;
+      if (lastError === undefined) return this.run(entry, call);
+      if (this.#health.holding(later)) return Promise.reject(lastError);
+      if (!this.#health.down || this.#health.mayCall(entry, later)) return this.run(entry, call);
+      return Promise.reject(lastError);
     });
   }
 
@@ -218,12 +233,17 @@ export class KeyedCache<E extends KeyedEntry<unknown, R>, R> {
     const { ttlMs, ttlJitter } = this.#config;
     const lifetime = ttlMs * (1 - ttlJitter * this.#hooks.random());
     entry.expiresAt = now + lifetime;
-    this.answered();
+    this.succeeded();
     return lifetime;
   }
 
-  /** The upstream answered (for no entry in particular, e.g. a batch read). */
-  answered(): void {
+  /** A call succeeded (for no entry in particular, e.g. a batch read). */
+  succeeded(): void {
+    if (this.#health.succeeded(this.#hooks.clock.now())) this.#hooks.onRecovery?.();
+  }
+
+  /** The upstream answered with an error (permanent, or a throttle): it is up. */
+  #answered(): void {
     if (this.#health.answered(this.#hooks.clock.now())) this.#hooks.onRecovery?.();
   }
 
@@ -232,8 +252,9 @@ export class KeyedCache<E extends KeyedEntry<unknown, R>, R> {
   failed(entry: E, error: SecretsError): boolean {
     const now = this.#hooks.clock.now();
     this.#health.failed(entry, error, this.#config.backoff, now);
+    if (error instanceof ThrottledError) this.#answered();
     if (!error.transient) {
-      this.answered(); // a permanent error is an answer: the upstream is up
+      this.#answered();
       if (entry.value !== undefined) this.#hooks.onEvict?.(entry);
       entry.clearValue();
       this.resized(entry);

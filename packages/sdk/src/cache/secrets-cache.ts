@@ -89,7 +89,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
       onSettled: (entry) => {
         if (this.#watches.has(entry.key)) this.#scheduleWatch(entry.key);
       },
-      onRecovery: () => this.#rescheduleFailedWatches(),
+      onRecovery: () => this.#retryAfterRecovery(),
     });
     this.#metrics = options.metrics?.(() => this.#entries.size) ?? noMetrics;
   }
@@ -562,11 +562,26 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     }, delay);
   }
 
-  /** After an outage, watched keys in error retry at their recovery time rather than at the end of their backoff. */
-  #rescheduleFailedWatches(): void {
-    for (const key of this.#watches.keys()) {
+  /**
+   * After an outage, every key in error that holds a value retries at its recovery time (random, within the recovery
+   * spread) rather than at the end of its backoff or at its next read: watched keys by their timer, the others by a
+   * refresh in the background. Stale values are gone within the spread, read or not, and the retries of a cache (and
+   * of a fleet of them) come spread out, not in one burst.
+   */
+  #retryAfterRecovery(): void {
+    const now = this.#clock.now();
+    for (const key of this.#entries.keys()) {
       const entry = this.#entries.peek(key);
-      if (entry?.error !== undefined && entry.inflight === undefined) this.#scheduleWatch(key);
+      if (entry?.error === undefined || entry.inflight !== undefined) continue;
+      if (this.#watches.has(key)) {
+        this.#scheduleWatch(key);
+      } else if (entry.value !== undefined) {
+        this.#clock.schedule(() => {
+          if (entry.error !== undefined && this.#entries.peek(key) === entry) {
+            this.#refreshInBackground(entry, this.#clock.now());
+          }
+        }, this.#entries.nextCallAt(entry) - now);
+      }
     }
   }
 
