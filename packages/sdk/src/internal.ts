@@ -1,11 +1,11 @@
 /**
  * `@latchkey/sdk/internal`: what the Latchkey sidecar builds on besides the public API: the keyed cache policy
  * (its Parameter Store cache uses the one SecretsCache uses), the mapping of AWS errors to typed errors, and the
- * backoff. Applications use `@latchkey/sdk`; this subpath may change in any release.
+ * backoff and throttle hold. Applications use `@latchkey/sdk`; this subpath may change in any release.
  */
 export { KeyedCache, type KeyedCacheConfig, type KeyedCacheHooks, KeyedEntry } from './cache/keyed-cache.js';
 export { type CacheConfig, resolveCacheConfig } from './cache/options.js';
-export { backoffDelay } from './cache/policy.js';
+export { backoffDelay, throttleHold } from './cache/policy.js';
 export {
   mapUpstreamError,
   PARAMETER_STORE,

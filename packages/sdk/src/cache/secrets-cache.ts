@@ -6,6 +6,7 @@ import {
   InvalidRequestError,
   isTransient,
   SecretsError,
+  ThrottledError,
   UpstreamUnavailableError,
   WrongSecretTypeError,
 } from '../errors.js';
@@ -209,34 +210,35 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
   /**
    * Loads secrets (current version) into the cache through BatchGetSecretValue, 20 per call, and reports each one:
    * a failure of one secret, or of a whole batch call, never fails the others (they are read one by one instead).
+   * The batch calls go one after another, since BatchGetSecretValue's quota (100 calls a second per account) is a
+   * hundredth of GetSecretValue's; once one is throttled, the rest are read one by one rather than batched.
    */
   async prefetch(secretIds: readonly string[], options?: PrefetchOptions): Promise<BatchItem[]> {
     const ids = [...new Set(secretIds)];
     const results = new Map<string, BatchItem>();
     const batchGet = this.#source.batchGetSecretValue?.bind(this.#source);
     if (batchGet !== undefined && this.#config.versionStage === 'AWSCURRENT') {
-      const chunks: string[][] = [];
-      for (let i = 0; i < ids.length; i += BATCH_SIZE) chunks.push(ids.slice(i, i + BATCH_SIZE));
-      await Promise.all(
-        chunks.map(async (chunk) => {
-          let items: BatchItem[];
-          try {
-            items = await this.#upstream('BatchGetSecretValue', chunk.join(','), () =>
-              batchGet(chunk, options?.signal),
-            );
-          } catch {
-            return; // already logged and counted; these ids are read one by one below
+      for (let i = 0; i < ids.length; i += BATCH_SIZE) {
+        const chunk = ids.slice(i, i + BATCH_SIZE);
+        let items: BatchItem[];
+        try {
+          items = await this.#upstream('BatchGetSecretValue', chunk.join(','), () =>
+            batchGet(chunk, options?.signal),
+          );
+        } catch (error) {
+          // Already logged and counted; these ids are read one by one below, and after a throttle all the rest.
+          if (error instanceof ThrottledError) break;
+          continue;
+        }
+        for (const item of items) {
+          if (item.value !== undefined) {
+            results.set(item.secretId, item);
+            this.#storeBatchValue(item.secretId, item.value);
+          } else if (!isTransient(item.error)) {
+            results.set(item.secretId, item);
           }
-          for (const item of items) {
-            if (item.value !== undefined) {
-              results.set(item.secretId, item);
-              this.#storeBatchValue(item.secretId, item.value);
-            } else if (!isTransient(item.error)) {
-              results.set(item.secretId, item);
-            }
-          }
-        }),
-      );
+        }
+      }
     }
     await Promise.all(
       ids

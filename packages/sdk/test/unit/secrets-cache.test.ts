@@ -770,6 +770,30 @@ describe('SecretsCache: prefetch', () => {
     expect(source.calls.GetSecretValue).toBe(1);
   });
 
+  it('sends one batch call at a time (BatchGetSecretValue allows 100 a second per account)', async () => {
+    const { source, cache } = setup();
+    const ids = Array.from({ length: 45 }, (_, i) => `s${i}`);
+    for (const id of ids) source.put(id, id);
+    const release = source.hold();
+    const prefetched = cache.prefetch(ids);
+    await settle();
+    expect(source.calls.BatchGetSecretValue).toBe(1);
+    release();
+    expect((await prefetched).every((r, i) => r.value?.string === `s${i}`)).toBe(true);
+    expect(source.calls.BatchGetSecretValue).toBe(3);
+  });
+
+  it('after a throttled batch call, reads the rest one by one instead of batching on', async () => {
+    const { source, cache } = setup();
+    const ids = Array.from({ length: 45 }, (_, i) => `s${i}`);
+    for (const id of ids) source.put(id, id);
+    source.fail('BatchGetSecretValue', throttled, 1);
+    const results = await cache.prefetch(ids);
+    expect(results.every((r, i) => r.value?.string === `s${i}`)).toBe(true);
+    expect(source.calls.BatchGetSecretValue).toBe(1);
+    expect(source.calls.GetSecretValue).toBe(45);
+  });
+
   it('reads one by one when a batch call fails', async () => {
     const { source, cache } = setup();
     source.put('a', 'a');
