@@ -17,6 +17,8 @@ export interface FleetOptions {
   readonly readIntervalMs?: number;
   readonly tickMs?: number;
   readonly seed?: number;
+  /** AWS's quotas multiplied by this (below 1: a fleet over its quotas). Default 1. */
+  readonly quotaFactor?: number;
 }
 
 /** The secret every pod of the fleet reads (the one a rotation scenario rotates). */
@@ -55,6 +57,9 @@ export class Fleet {
 
   failedCached = 0;
   failedCold = 0;
+  /** Cold reads that failed although they were made at or after `coldFailuresFrom` (an outage's recovery). */
+  failedColdLate = 0;
+  coldFailuresFrom = Number.POSITIVE_INFINITY;
   refusedLogins = 0;
   lastStaleAt = Number.NEGATIVE_INFINITY;
   lastFailedAt = Number.NEGATIVE_INFINITY;
@@ -79,7 +84,7 @@ export class Fleet {
     this.#readIntervalMs = options.readIntervalMs ?? 15_000;
     this.clock = new VirtualClock(start, options.tickMs ?? 50);
     this.random = seededRandom(options.seed ?? 19);
-    this.upstream = new Upstream(this.clock, this.size / this.fleetSize);
+    this.upstream = new Upstream(this.clock, (this.size / this.fleetSize) * (options.quotaFactor ?? 1));
     const perClient = options.secretsPerClient ?? 20;
     const services = Array.from({ length: Math.min(SERVICES, this.size) }, (_, service) => [
       SHARED_SECRET,
@@ -137,6 +142,7 @@ export class Fleet {
     if (this.#generation[index] !== generation) return;
     const client = this.#clients[index] as FleetClient;
     const ids = this.#ids[index] as string[];
+    const startedAt = this.clock.now();
     if (this.loginChecks) {
       client
         .useCredentials(SHARED_SECRET, (versionId) => {
@@ -147,7 +153,7 @@ export class Fleet {
         })
         .then(
           (versionId) => this.#served(index, 0, generation, { value: { versionId }, status: 'hit' }),
-          () => this.#failed(index, 0, generation),
+          () => this.#failed(index, 0, generation, startedAt),
         );
     }
     for (let s = this.loginChecks ? 1 : 0; s < ids.length; s++) {
@@ -155,18 +161,21 @@ export class Fleet {
       if (result instanceof Promise) {
         result.then(
           (served) => this.#served(index, s, generation, served),
-          () => this.#failed(index, s, generation),
+          () => this.#failed(index, s, generation, startedAt),
         );
       } else this.#served(index, s, generation, result);
     }
     this.clock.schedule(() => this.#readLoop(index, generation), this.#readIntervalMs);
   }
 
-  /** The app got no value for its secret `s`. */
-  #failed(index: number, s: number, generation: number): void {
+  /** The app got no value for its secret `s`, read at `startedAt`. */
+  #failed(index: number, s: number, generation: number, startedAt: number): void {
     if (this.#generation[index] !== generation) return;
     if (this.#warm[index * this.secretsPerClient + s] === 1) this.failedCached++;
-    else this.failedCold++;
+    else {
+      this.failedCold++;
+      if (startedAt >= this.coldFailuresFrom) this.failedColdLate++;
+    }
     this.lastFailedAt = this.clock.now();
   }
 
@@ -207,6 +216,8 @@ export class Fleet {
     this.upstream.resetCounters();
     this.failedCached = 0;
     this.failedCold = 0;
+    this.failedColdLate = 0;
+    this.coldFailuresFrom = Number.POSITIVE_INFINITY;
     this.refusedLogins = 0;
     this.lastStaleAt = Number.NEGATIVE_INFINITY;
     this.lastFailedAt = Number.NEGATIVE_INFINITY;

@@ -73,7 +73,7 @@ export function incidentTable(results: readonly ScenarioResult[]): string {
       const ops = r.operations;
       const cold =
         r.converge.coldFailedAfter !== undefined
-          ? `${count(r.failedCold)} (${count(r.converge.coldFailedAfter)} after recovery)`
+          ? `${count(r.failedCold)} (${count(r.converge.coldFailedAfter)} made after recovery)`
           : count(r.failedCold);
       return row([
         r.scenario,
