@@ -10,15 +10,15 @@ export interface TimerHandle {
 export interface Clock {
   /** Milliseconds since the epoch. */
   now(): number;
-  /** Runs `callback` after `delayMs`. */
-  schedule(callback: () => void, delayMs: number): TimerHandle;
+  /** Runs `callback` after `delayMs`. `keepAlive`: a caller waits on it, so the timer keeps the process alive. */
+  schedule(callback: () => void, delayMs: number, keepAlive?: boolean): TimerHandle;
 }
 
 export const systemClock: Clock = {
   now: () => Date.now(),
-  schedule(callback, delayMs) {
+  schedule(callback, delayMs, keepAlive = false) {
     const timer = setTimeout(callback, delayMs);
-    timer.unref();
+    if (!keepAlive) timer.unref();
     return { cancel: () => clearTimeout(timer) };
   },
 };

@@ -166,7 +166,7 @@ export class KeyedCache<E extends KeyedEntry<unknown, R>, R> {
     const waited =
       this.#probe ??
       new Promise<void>((resolve) =>
-        this.#hooks.clock.schedule(resolve, this.#health.nextCallAt(entry) - now),
+        this.#hooks.clock.schedule(resolve, this.#health.nextCallAt(entry) - now, true),
       );
     return waited.then(() => {
       const later = this.#hooks.clock.now();

@@ -83,7 +83,7 @@ export class Prefetcher {
         : backoffDelay(backoff, attempts, random);
       await new Promise<void>((resolve) => {
         this.wake = resolve;
-        this.timer = clock.schedule(resolve, delay);
+        this.timer = clock.schedule(resolve, delay, true);
       });
     }
     if (this.pending.length === 0)
