@@ -3,8 +3,8 @@
 import { ManualClock, ThrottledError, UpstreamUnavailableError } from '@latchkey/sdk';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
-import { Prefetcher } from '../src/upstream/prefetch.js';
-import { FakeReader, secretValue } from './support/fake-reader.js';
+import { Prefetcher } from '../../src/upstream/prefetch.js';
+import { FakeReader, secretValue } from '../support/fake-reader.js';
 
 const settle = () => new Promise<void>((resolve) => setImmediate(resolve));
 
