@@ -36,7 +36,7 @@ const autocannon = createRequire(import.meta.url)('autocannon') as Autocannon;
 
 const SIDECAR_DIR = fileURLToPath(new URL('../packages/sidecar/', import.meta.url));
 const BIN = `${SIDECAR_DIR}dist/bin/latchkey.js`;
-const BUNDLE = `${SIDECAR_DIR}dist/bundle/latchkey.mjs`;
+const BUNDLE = `${SIDECAR_DIR}dist/bundle/latchkey.cjs`;
 const TOKEN = 'bench-token';
 /** What deploy/Dockerfile sets: a smaller young generation (its default grows to 48 MB of mostly empty space). */
 const CONTAINER_NODE_OPTIONS = '--max-semi-space-size=1';

@@ -38,9 +38,9 @@ const WRAPPERS = {
   echo '{"level":60,"service":"latchkey-sidecar","msg":"no node on PATH: latchkey-extension-nodejs runs on the nodejs22.x and nodejs24.x runtimes; other runtimes need latchkey-extension-x86_64 or latchkey-extension-arm64"}'
   exit 1
 fi
-exec node --no-warnings --max-semi-space-size=1 "$root/latchkey/latchkey-extension.mjs"
+exec node --no-warnings --max-semi-space-size=1 "$root/latchkey/latchkey-extension.cjs"
 `,
-  selfContained: `${PREAMBLE}exec "$root/latchkey/node" --no-warnings --max-semi-space-size=1 "$root/latchkey/latchkey-extension.mjs"\n`,
+  selfContained: `${PREAMBLE}exec "$root/latchkey/node" --no-warnings --max-semi-space-size=1 "$root/latchkey/latchkey-extension.cjs"\n`,
 };
 
 /** The DOS epoch's start: fixed timestamps keep an unchanged build's zip byte-for-byte the same. */
@@ -52,7 +52,7 @@ const directory = () => entry(new Uint8Array(0), 0o40755, 0);
 async function bundleExtension() {
   const work = await mkdtemp(join(tmpdir(), 'latchkey-layer-'));
   try {
-    const file = join(work, 'latchkey-extension.mjs');
+    const file = join(work, 'latchkey-extension.cjs');
     await bundle('src/bin/lambda-extension.ts', file);
     return await readFile(file);
   } finally {
@@ -84,7 +84,7 @@ export async function buildLayers({
         0o100755,
       ),
       'latchkey/': directory(),
-      'latchkey/latchkey-extension.mjs': entry(code, 0o100644),
+      'latchkey/latchkey-extension.cjs': entry(code, 0o100644),
     };
     if (arch !== undefined) {
       const node = nodeBinary({ version: LAYER_NODE_VERSION, arch, platform: 'linux' });

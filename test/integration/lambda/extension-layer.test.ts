@@ -305,7 +305,7 @@ describe('the arm64 layer, by its contents', () => {
     const listing = async (zip: string) =>
       (await run('zipinfo', ['-1', zip])).stdout.trim().split('\n').sort();
     expect(await listing(layer('arm64'))).toEqual(await listing(layer('x86_64')));
-    for (const file of ['extensions/latchkey', 'latchkey/latchkey-extension.mjs']) {
+    for (const file of ['extensions/latchkey', 'latchkey/latchkey-extension.cjs']) {
       // Buffer.equals: vitest's deep equality walks a 1.6 MB buffer byte by byte, for tens of seconds.
       const [arm, x64] = [await member(layer('arm64'), file), await member(layer('x86_64'), file)];
       expect(arm.length).toBeGreaterThan(0);
@@ -322,6 +322,6 @@ describe('the arm64 layer, by its contents', () => {
     const { stdout } = await run('zipinfo', [layer('arm64')]);
     expect(stdout).toMatch(/^-rwxr-xr-x .* extensions\/latchkey$/m);
     expect(stdout).toMatch(/^-rwxr-xr-x .* latchkey\/node$/m);
-    expect(stdout).toMatch(/^-rw-r--r-- .* latchkey\/latchkey-extension\.mjs$/m);
+    expect(stdout).toMatch(/^-rw-r--r-- .* latchkey\/latchkey-extension\.cjs$/m);
   });
 });

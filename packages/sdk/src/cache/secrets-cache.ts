@@ -12,7 +12,7 @@ import {
 } from '../errors.js';
 import { type JsonValue, parseSecretJson, secretField } from '../json.js';
 import { type Logger, silentLogger } from '../logger.js';
-import { AwsSource } from '../sources/aws/aws-source.js';
+import { lazyAwsSource } from '../sources/aws/lazy-aws-source.js';
 import type { CachedSecret, CacheLookup, GetOptions, SecretValue } from '../types/secret.js';
 import type { BatchItem, SecretDescription, SecretRequest, SecretSource } from '../types/source.js';
 import { untilAborted } from './abort.js';
@@ -78,7 +78,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     super();
     this.#config = resolveCacheConfig(options);
     this.#ownsSource = options.closeSource ?? options.source === undefined;
-    this.#source = options.source ?? new AwsSource();
+    this.#source = options.source ?? lazyAwsSource();
     this.#canDescribe = this.#source.describeSecret !== undefined;
     this.#clock = options.clock ?? systemClock;
     this.#random = options.random ?? Math.random;

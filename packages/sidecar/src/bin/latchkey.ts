@@ -1,6 +1,9 @@
 #!/usr/bin/env -S node --no-memory-reducer
 import { main } from '../cli/main.js';
 
-process.exitCode = await main(process.argv.slice(2));
-// Serve and dev wait for their own shutdown; anything left (timers, sockets) must not keep the process alive.
-process.exit();
+// No top-level await: the single-file bundle is CommonJS (scripts/bundle.mjs says why).
+void main(process.argv.slice(2)).then((code) => {
+  process.exitCode = code;
+  // Serve and dev wait for their own shutdown; anything left (timers, sockets) must not keep the process alive.
+  process.exit();
+});

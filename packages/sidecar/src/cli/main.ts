@@ -4,13 +4,6 @@
  */
 import { ConfigError } from '../config/errors.js';
 import { SIDECAR_VERSION } from '../version.js';
-import { runAudit } from './audit.js';
-import { runDev } from './dev.js';
-import { runGet } from './get.js';
-import { runHealth } from './health.js';
-import { runRender } from './render.js';
-import { runRun } from './run.js';
-import { runServe } from './serve.js';
 import { type CommandIO, processIO, UsageError } from './usage.js';
 
 const USAGE_EXIT = 2;
@@ -28,14 +21,18 @@ Commands:
 
 'latchkey <command> --help' describes each command. 'latchkey --version' prints the version.`;
 
-const COMMANDS: Record<string, (argv: readonly string[], io: CommandIO) => Promise<number>> = {
-  serve: runServe,
-  get: runGet,
-  run: runRun,
-  render: runRender,
-  dev: runDev,
-  audit: runAudit,
-  health: runHealth,
+type Command = (argv: readonly string[], io: CommandIO) => Promise<number>;
+
+/** Each command's module is loaded when it runs: `serve` does without the emulator `dev` starts, the account
+ * audit's Secrets Manager client, and the child-process plumbing of `run` (start-up time and resident memory). */
+const COMMANDS: Record<string, () => Promise<Command>> = {
+  serve: async () => (await import('./serve.js')).runServe,
+  get: async () => (await import('./get.js')).runGet,
+  run: async () => (await import('./run.js')).runRun,
+  render: async () => (await import('./render.js')).runRender,
+  dev: async () => (await import('./dev.js')).runDev,
+  audit: async () => (await import('./audit.js')).runAudit,
+  health: async () => (await import('./health.js')).runHealth,
 };
 
 export async function main(argv: readonly string[], io: CommandIO = processIO): Promise<number> {
@@ -48,12 +45,13 @@ export async function main(argv: readonly string[], io: CommandIO = processIO): 
     io.stdout.write(`${SIDECAR_VERSION}\n`);
     return 0;
   }
-  const run = COMMANDS[command];
-  if (run === undefined) {
+  const load = COMMANDS[command];
+  if (load === undefined) {
     io.stderr.write(`latchkey: unknown command '${command}'\n\n${MAIN_HELP}\n`);
     return USAGE_EXIT;
   }
   try {
+    const run = await load();
     return await run(rest, io);
   } catch (error) {
     io.stderr.write(`latchkey ${command}: ${failureLine(command, error).replace(/^latchkey \w+: /, '')}\n`);

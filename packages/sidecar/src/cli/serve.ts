@@ -7,7 +7,6 @@ import { Sidecar } from '../sidecar.js';
 import { awsParameters, awsReaders } from '../upstream/aws.js';
 import { checkCredentials } from '../upstream/credentials.js';
 import { SIDECAR_VERSION } from '../version.js';
-import { startTemplateRenderer } from './render.js';
 import { type CommandIO, type Options, parse, stringValue } from './usage.js';
 
 export const SERVE_HELP = `Usage: latchkey serve [--config <file>] [options]
@@ -71,9 +70,14 @@ export async function runServe(argv: readonly string[], io: CommandIO): Promise<
     readers: awsReaders,
     parameters: awsParameters,
   });
+  // The renderer's file plumbing loads only for a configuration with templates.
   const renderer =
     config.latchkey.render.length > 0
-      ? startTemplateRenderer(config.latchkey.render, sidecar.reader, sidecar.logger)
+      ? (await import('./render.js')).startTemplateRenderer(
+          config.latchkey.render,
+          sidecar.reader,
+          sidecar.logger,
+        )
       : undefined;
   // The agent's start-up line first (scripts wait for it), then any other listener.
   sidecar.addresses.forEach((address, index) => {

@@ -5,7 +5,8 @@
 import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager';
 import type { SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
-import { AwsSource, SecretsCache } from '@latchkey/sdk';
+import { SecretsCache } from '@latchkey/sdk';
+import { lazyAwsSource } from '@latchkey/sdk/internal';
 import { promMetrics } from '@latchkey/sdk/metrics';
 import { cacheSettings } from '../config/cache-settings.js';
 import type { SidecarConfig } from '../config/schema.js';
@@ -72,10 +73,11 @@ export function awsReaders(
     // SECRETS_MANAGER_TIMEOUT_MILLIS bounds each whole upstream call; 0 (the default) means no limit, as in the
     // Lambda extension.
     const timeoutMs = config.upstreamTimeoutMs;
+    // The AWS SDK loads on the first read: an idle sidecar, or one that has only answered /ping, does without it.
     const source =
       roleArn === undefined
-        ? new AwsSource({ clientConfig, timeoutMs })
-        : new AwsSource({
+        ? lazyAwsSource({ clientConfig, timeoutMs })
+        : lazyAwsSource({
             clientConfig,
             timeoutMs,
             roleArn,

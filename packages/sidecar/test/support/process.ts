@@ -4,7 +4,7 @@ import { fileURLToPath } from 'node:url';
 
 const packageDir = fileURLToPath(new URL('../..', import.meta.url));
 export const DIST_BIN = `${packageDir}dist/bin/latchkey.js`;
-export const BUNDLE = `${packageDir}dist/bundle/latchkey.mjs`;
+export const BUNDLE = `${packageDir}dist/bundle/latchkey.cjs`;
 export const BUNDLE_SCRIPT = `${packageDir}scripts/bundle.mjs`;
 
 export interface Finished {

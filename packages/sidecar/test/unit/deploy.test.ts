@@ -49,14 +49,14 @@ describe('deployment files', () => {
     expect(build?.name).toBe('build');
     expect(build?.arguments('RUN').join('\n')).toContain('packages/sidecar/scripts/bundle.mjs');
     expect(runtime.copies.map((copy) => [copy.from, copy.sources])).toEqual([
-      ['build', ['/src/packages/sidecar/dist/bundle/latchkey.mjs']],
+      ['build', ['/src/packages/sidecar/dist/bundle/latchkey.cjs']],
     ]);
     expect(runtime.arguments('RUN')).toEqual([]);
     const user = runtime.arguments('USER')[0];
     expect(user).toBeDefined();
     expect(['root', '0']).not.toContain(user);
     expect(entrypoint[0]).toBe('node');
-    expect(bundleInImage).toBe('/opt/latchkey/latchkey.mjs');
+    expect(bundleInImage).toBe('/opt/latchkey/latchkey.cjs');
     expect(runtime.arguments('HEALTHCHECK')[0]).toContain(`CMD ["node", "${bundleInImage}", "health"]`);
     // The benchmark measures throughput and memory with the same V8 options and node flags.
     const bench = readFileSync(
