@@ -8,6 +8,7 @@
  */
 import { parseArgs } from 'node:util';
 import { SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { shortenNodeSupportWarning } from '@latchkey/sidecar';
 import { type DemoApp, startDemoApp } from './app.js';
 import {
   createDemoDatabase,
@@ -57,6 +58,7 @@ function startFailure(error: Error, flags: { sidecarPort: number; emulatorPort: 
 const say = (line: string) => console.log(`${new Date().toISOString().slice(11, 19)} ${line}`);
 
 async function main(): Promise<number> {
+  shortenNodeSupportWarning();
   let flags: ReturnType<typeof parseFlags>;
   try {
     flags = parseFlags();

@@ -10,6 +10,7 @@ export {
 export { ConfigError } from './config/errors.js';
 export { type ConfigOverride, loadConfig } from './config/load.js';
 export type { ClientConfig, RenderTemplate, SidecarConfig } from './config/schema.js';
+export { NODE_SUPPORT_LINE, shortenNodeSupportWarning } from './node-support.js';
 export {
   type EmulatorAddress,
   type SidecarOnEmulatorOptions,

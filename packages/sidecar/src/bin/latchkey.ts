@@ -1,5 +1,8 @@
 #!/usr/bin/env -S node --no-memory-reducer
 import { main } from '../cli/main.js';
+import { shortenNodeSupportWarning } from '../node-support.js';
+
+shortenNodeSupportWarning();
 
 // No top-level await: the single-file bundle is CommonJS (scripts/bundle.mjs says why).
 void main(process.argv.slice(2)).then((code) => {
