@@ -4,9 +4,9 @@
 //   latchkey-extension-x86_64.zip   self-contained, any runtime: carries Node.js's official linux-x64 binary
 //   latchkey-extension-arm64.zip    the same for linux-arm64
 // Each unzips at /opt to extensions/latchkey (Lambda starts every file in /opt/extensions) and latchkey/ (the
-// single-file bundle, and the Node binary with its LICENSE). Run after `tsc -b`:
+// bundle with the AWS SDK clients it loads when first needed, and the Node binary with its LICENSE). Run after `tsc -b`:
 //   npm run build:layer -w @latchkey/sidecar [-- --out <dir>] [--only nodejs,x86_64,arm64]
-import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -49,12 +49,15 @@ const UNIX = 3;
 const entry = (data, mode, level = 6) => [data, { level, os: UNIX, attrs: (mode << 16) >>> 0, mtime: MTIME }];
 const directory = () => entry(new Uint8Array(0), 0o40755, 0);
 
+/** The extension's bundle files (latchkey-extension.cjs and the AWS SDK clients beside it), by name. */
 async function bundleExtension() {
   const work = await mkdtemp(join(tmpdir(), 'latchkey-layer-'));
   try {
-    const file = join(work, 'latchkey-extension.cjs');
-    await bundle('src/bin/lambda-extension.ts', file);
-    return await readFile(file);
+    await bundle('src/bin/lambda-extension.ts', join(work, 'latchkey-extension.cjs'));
+    const names = (await readdir(work)).sort();
+    return Object.fromEntries(
+      await Promise.all(names.map(async (name) => [name, await readFile(join(work, name))])),
+    );
   } finally {
     await rm(work, { recursive: true, force: true });
   }
@@ -84,7 +87,9 @@ export async function buildLayers({
         0o100755,
       ),
       'latchkey/': directory(),
-      'latchkey/latchkey-extension.cjs': entry(code, 0o100644),
+      ...Object.fromEntries(
+        Object.entries(code).map(([name, data]) => [`latchkey/${name}`, entry(data, 0o100644)]),
+      ),
     };
     if (arch !== undefined) {
       const node = nodeBinary({ version: LAYER_NODE_VERSION, arch, platform: 'linux' });

@@ -1,5 +1,5 @@
-// Single-file bundle of the latchkey CLI (esbuild): dist/bundle/latchkey.cjs runs with plain `node`, no
-// node_modules. Used by the Dockerfile. `node scripts/bundle.mjs` (or `npm run bundle -w @latchkey/sidecar`).
+// Bundle of the latchkey CLI (esbuild): dist/bundle/latchkey.cjs runs with plain `node`, no node_modules, with the
+// AWS SDK clients in files beside it (AWS_SDK_FILES below). Used by the Dockerfile. `node scripts/bundle.mjs` (or `npm run bundle -w @latchkey/sidecar`).
 // The Lambda layer (scripts/build-layer.mjs) bundles its own entry point with the same settings.
 //
 // CommonJS, not ESM: on Node 22 and 24 an ES module's `import ... from 'node:http'` builds the module's ESM facade,
@@ -7,12 +7,13 @@
 // zlib and worker_threads with it: about 12 MB of resident memory and 100 ms of start-up before any code of ours
 // runs (measured with a bare node:http server: 60.1 MB as ESM, 46.9 MB as CommonJS, Node 24). require() does not.
 import { readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { build } from 'esbuild';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
 
-/** @latchkey/sdk reads its version from its package.json at run time, which a single file cannot; inline it. */
+/** @latchkey/sdk reads its version from its package.json at run time, which a bundle cannot; inline it. */
 const inlineSdkVersion = {
   name: 'inline-sdk-version',
   setup(builder) {
@@ -69,26 +70,85 @@ const leaveOut = {
   },
 };
 
-/** Bundles `entry` (a path under src/) into the single file `outfile`. */
-export function bundle(entry, outfile) {
-  return build({
-    entryPoints: [`${root}${entry}`],
-    outfile,
-    bundle: true,
-    platform: 'node',
-    format: 'cjs',
-    // The runtime the image and the self-contained Lambda layers ship. Syntax stays as written (ES2022), and CI runs
-    // the bundle on Node 20 and 22 too.
-    target: 'node24',
-    // Whitespace only: the bundle's text and what V8 keeps from parsing it are resident for the process's life (about
-    // 3 MB less for 0.6 MB less text, so the lazily loaded SSM client costs nothing). Names stay (the SDK's error
-    // classes name themselves after their class) and syntax stays as written.
-    minifyWhitespace: true,
-    sourcemap: false,
-    legalComments: 'none',
-    logLevel: 'warning',
-    plugins: [inlineSdkVersion, sdkWithoutSideEffects, leaveOut],
-  });
+/**
+ * The AWS SDK clients our code imports go to files of their own beside the bundle, each read only when one of its
+ * clients is first loaded. Source text costs resident memory whether or not it runs: V8 keeps the text and what it
+ * learnt parsing it (on Node 24, a bare node:http server carrying 1.7 MB of never-called code held 7.1 MB more), and
+ * the clients are about two thirds of the sidecar's code. Secrets Manager and STS (the credential check at `serve`
+ * start-up) share a file; the Parameter Store client and the credential providers (a credentials file, assumed
+ * roles), which few sidecars load, have one each, with their own copy of the SDK's core. None of our code tests an
+ * AWS SDK class with instanceof, so the files need not share anything.
+ */
+const AWS_SDK_FILES = {
+  'aws-sdk.cjs': ['@aws-sdk/client-secrets-manager', '@aws-sdk/client-sts'],
+  'aws-sdk-ssm.cjs': ['@aws-sdk/client-ssm'],
+  'aws-sdk-credentials.cjs': ['@aws-sdk/credential-providers'],
+};
+export const AWS_SDK_FILE_NAMES = Object.keys(AWS_SDK_FILES);
+
+const awsSdkFromItsFile = {
+  name: 'aws-sdk-from-its-file',
+  setup(builder) {
+    const fileOf = new Map(
+      Object.entries(AWS_SDK_FILES).flatMap(([file, packages]) => packages.map((name) => [name, file])),
+    );
+    builder.onResolve({ filter: /^@aws-sdk\// }, (args) =>
+      fileOf.has(args.path) ? { path: args.path, namespace: 'aws-sdk' } : undefined,
+    );
+    builder.onLoad({ filter: /.*/, namespace: 'aws-sdk' }, (args) => ({
+      contents: `module.exports = require(${JSON.stringify(`./${fileOf.get(args.path)}`)})[${JSON.stringify(args.path)}];`,
+      loader: 'js',
+    }));
+    builder.onResolve({ filter: /^\.\/aws-sdk[\w-]*\.cjs$/ }, (args) => ({
+      path: args.path,
+      external: true,
+    }));
+  },
+};
+
+/** The options every file is built with. */
+const COMMON = {
+  bundle: true,
+  platform: 'node',
+  format: 'cjs',
+  // The runtime the image and the self-contained Lambda layers ship. Syntax stays as written (ES2022), and CI runs
+  // the bundle on Node 20 and 22 too.
+  target: 'node24',
+  // Whitespace only: the bundle's text and what V8 keeps from parsing it are resident for the process's life. Names
+  // stay (the SDK's error classes name themselves after their class) and syntax stays as written.
+  minifyWhitespace: true,
+  sourcemap: false,
+  legalComments: 'none',
+  logLevel: 'warning',
+};
+
+/** Bundles `entry` (a path under src/) into `outfile`, and the AWS SDK clients into AWS_SDK_FILE_NAMES beside it. */
+export async function bundle(entry, outfile) {
+  await Promise.all([
+    build({
+      ...COMMON,
+      entryPoints: [`${root}${entry}`],
+      outfile,
+      plugins: [inlineSdkVersion, sdkWithoutSideEffects, leaveOut, awsSdkFromItsFile],
+    }),
+    ...Object.entries(AWS_SDK_FILES).map(([file, packages]) =>
+      build({
+        ...COMMON,
+        // Each client is evaluated when first asked for.
+        stdin: {
+          contents: packages
+            .map(
+              (name) =>
+                `Object.defineProperty(exports, ${JSON.stringify(name)}, { enumerable: true, get: () => require(${JSON.stringify(name)}) });`,
+            )
+            .join('\n'),
+          resolveDir: root,
+          sourcefile: file,
+        },
+        outfile: join(dirname(outfile), file),
+      }),
+    ),
+  ]);
 }
 
 if (process.argv[1] === fileURLToPath(import.meta.url)) {

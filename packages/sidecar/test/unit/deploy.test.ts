@@ -49,7 +49,12 @@ describe('deployment files', () => {
     expect(build?.name).toBe('build');
     expect(build?.arguments('RUN').join('\n')).toContain('packages/sidecar/scripts/bundle.mjs');
     expect(runtime.copies.map((copy) => [copy.from, copy.sources])).toEqual([
-      ['build', ['/src/packages/sidecar/dist/bundle/latchkey.cjs']],
+      [
+        'build',
+        ['latchkey.cjs', 'aws-sdk.cjs', 'aws-sdk-ssm.cjs', 'aws-sdk-credentials.cjs'].map(
+          (file) => `/src/packages/sidecar/dist/bundle/${file}`,
+        ),
+      ],
     ]);
     expect(runtime.arguments('RUN')).toEqual([]);
     const user = runtime.arguments('USER')[0];
