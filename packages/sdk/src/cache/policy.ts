@@ -1,8 +1,9 @@
 /**
- * When a key in error may call the upstream again: its own jittered exponential backoff, shortened by what the
+ * When a key in error may call the upstream again: its own jittered exponential backoff, overruled by what the
  * cache knows of the upstream as a whole. A transient failure of one key is usually an outage of the upstream, so
- * the cache keeps one call every couple of seconds going while the upstream fails (a probe), and the first answer
- * ends the backoff of every key that failed transiently, each after its own random delay. After an outage of any
+ * while the upstream fails the cache makes one call every couple of seconds (a probe) in place of every key's own
+ * retries, and the first answer ends the backoff of every key that failed transiently, each after its own random
+ * delay. After an outage of any
  * length, every key is read again within seconds of the upstream answering, without the keys (or a fleet of caches)
  * calling it at the same instant.
  *
@@ -51,6 +52,11 @@ export interface FailureState {
   retryAt: number;
   /** How long after a recovery this key retries (drawn at its failure). */
   recoveryDelay: number;
+}
+
+/** The key's last call failed transiently, and not for a throttle: the upstream was down. */
+function failedInOutage(state: FailureState): boolean {
+  return state.error?.transient === true && !(state.error instanceof ThrottledError);
 }
 
 /** The cache's view of its upstream, from the outcome of every call of every key. */
@@ -112,10 +118,12 @@ export class UpstreamHealth {
    * must then make the call. */
   mayCall(state: FailureState, now: number): boolean {
     if (now < this.#holdUntil) return false;
-    if (state.error === undefined || now >= state.retryAt) return true;
-    if (!state.error.transient || state.error instanceof ThrottledError) return false; // its own backoff
-    // Every transient failure marks the upstream down, so an upstream that is up again has answered since.
+    if (!failedInOutage(state)) return state.error === undefined || now >= state.retryAt;
+    // Every transient failure marks the upstream down, so an upstream that is up again has answered since: the key
+    // retries at its own delay after that answer (its backoff, not run while the upstream was down, says nothing).
     if (!this.#down) return now >= this.#recoveredAt + state.recoveryDelay;
+    // While it is down, only the probe calls: a key's own backoff ending says nothing the probe does not, and the
+    // keys of 10,000 caches retrying on their own would load an upstream that is coming back.
     if (now < this.#probeAt) return false;
     this.#probeAt = now + this.#probeDelay();
     return true;
@@ -124,8 +132,8 @@ export class UpstreamHealth {
   /** The earliest time `mayCall` may allow the key a call. */
   nextCallAt(state: FailureState): number {
     let at = state.retryAt;
-    if (state.error?.transient === true && !(state.error instanceof ThrottledError)) {
-      at = Math.min(at, this.#down ? this.#probeAt : this.#recoveredAt + state.recoveryDelay);
+    if (failedInOutage(state)) {
+      at = this.#down ? this.#probeAt : this.#recoveredAt + state.recoveryDelay;
     }
     return Math.max(at, this.#holdUntil);
   }
