@@ -1,14 +1,14 @@
-import type { CachedSecret, CacheLookup, CacheStatus, SecretValue } from '../types/secret.js';
+import type { CacheLookup, CacheStatus, SecretValue } from '../types/secret.js';
 import type { SecretRequest } from '../types/source.js';
 import { KeyedEntry } from './keyed-cache.js';
+import { type HitResults, hitResults, lookupResult } from './results.js';
 
 /** Bytes charged to every entry on top of its value, for the bookkeeping around it (`maxBytes`). */
 const ENTRY_OVERHEAD_BYTES = 256;
 
 /**
  * The state of one SecretsCache key (secret id + versionId + versionStage): the shared policy's state plus what
- * version checks need. Results handed to callers are built once per version and reused, so a warm hit allocates
- * nothing and returns the same value object every time.
+ * version checks need. Every read of one version returns the same (frozen) value object.
  */
 export class CacheEntry extends KeyedEntry<SecretValue, CacheLookup> {
   /** The upstream request for this key (no signal: one fetch serves every waiting caller). */
@@ -16,14 +16,8 @@ export class CacheEntry extends KeyedEntry<SecretValue, CacheLookup> {
   /** A versionId without a stage names an immutable version: it is fetched once and never re-checked. */
   readonly pinned: boolean;
 
-  /** Prebuilt results for `value`. */
-  hit!: CacheLookup;
-  hitPromise!: Promise<CacheLookup>;
-  miss!: CacheLookup;
-  stale!: CacheLookup;
-  cached!: CachedSecret;
-  cachedPromise!: Promise<CachedSecret>;
-  staleCached!: CachedSecret;
+  /** What a warm hit of `value` returns: set with the value and dropped with it, since it holds the value. */
+  hits: HitResults | undefined;
   override size = ENTRY_OVERHEAD_BYTES;
 
   /** From here on a read also starts a background check (refresh-ahead, rotation polling, scheduled rotation). */
@@ -50,23 +44,18 @@ export class CacheEntry extends KeyedEntry<SecretValue, CacheLookup> {
     if (previous !== undefined && previous.versionId === value.versionId) return false;
     const stable = freezeValue(value);
     this.value = stable;
-    this.hit = Object.freeze({ value: stable, status: 'hit' as const });
-    this.hitPromise = Promise.resolve(this.hit);
-    this.miss = Object.freeze({ value: stable, status: 'miss' as const });
-    this.stale = Object.freeze({ value: stable, status: 'stale' as const });
-    this.cached = Object.freeze({ ...stable, stale: false });
-    this.cachedPromise = Promise.resolve(this.cached);
-    this.staleCached = Object.freeze({ ...stable, stale: true });
+    this.hits = hitResults(stable);
     this.size = ENTRY_OVERHEAD_BYTES + valueBytes(stable);
     return true;
   }
 
   result(status: CacheStatus): CacheLookup {
-    return status === 'hit' ? this.hit : status === 'stale' ? this.stale : this.miss;
+    return lookupResult(this.value as SecretValue, status);
   }
 
   override clearValue(): void {
     this.value = undefined;
+    this.hits = undefined;
     this.size = ENTRY_OVERHEAD_BYTES;
   }
 }

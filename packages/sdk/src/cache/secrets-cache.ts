@@ -21,6 +21,7 @@ import type { ChangeListener, EntryRef, SecretsCacheEvents } from './events.js';
 import { KeyedCache } from './keyed-cache.js';
 import { type CacheMetrics, noMetrics, type UpstreamOperation } from './metrics.js';
 import { type CacheConfig, resolveCacheConfig, type SecretsCacheOptions } from './options.js';
+import { cachedSecret, type HitResults } from './results.js';
 import { checkVersion, type VersionCheck } from './versions.js';
 
 /** Which version of a secret a call means. Both are part of the cache key. */
@@ -105,12 +106,11 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     const entry = this.#warm(secretId, options);
     if (entry !== undefined) {
       this.#metrics.request('hit');
-      return entry.cachedPromise;
+      return (entry.hits as HitResults).get;
     }
-    return this.#readSlow(secretId, options).then(([entry, { value, status }]) => {
-      if (value === entry.value) return status === 'stale' ? entry.staleCached : entry.cached;
-      return Object.freeze({ ...value, stale: status === 'stale' }); // the entry moved on meanwhile
-    });
+    return this.#readSlow(secretId, options).then(({ value, status }) =>
+      cachedSecret(value, status === 'stale'),
+    );
   }
 
   /**
@@ -121,9 +121,9 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     const entry = this.#warm(secretId, options);
     if (entry !== undefined) {
       this.#metrics.request('hit');
-      return entry.hitPromise;
+      return (entry.hits as HitResults).lookup;
     }
-    return this.#readSlow(secretId, options).then(([, result]) => result);
+    return this.#readSlow(secretId, options);
   }
 
   /**
@@ -136,7 +136,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     const entry = this.#warm(secretId, options);
     if (entry !== undefined) {
       this.#metrics.request('hit');
-      return entry.hit;
+      return entry.result('hit');
     }
     if (options?.forceRefresh === true || options?.revalidate === true) return undefined;
     const stale = this.#entries.get(this.#keyOf(secretId, options?.versionId, options?.versionStage));
@@ -144,7 +144,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     if (stale === undefined || !this.#entries.servableStale(stale, now)) return undefined;
     this.#refreshInBackground(stale, now);
     this.#metrics.request('stale');
-    return stale.stale;
+    return stale.result('stale');
   }
 
   /** The secret's string; `WrongSecretTypeError` if it holds binary data. */
@@ -314,7 +314,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     return entry;
   }
 
-  async #readSlow(secretId: string, options: GetOptions | undefined): Promise<[CacheEntry, CacheLookup]> {
+  async #readSlow(secretId: string, options: GetOptions | undefined): Promise<CacheLookup> {
     if (this.#entries.closed) throw new Error('SecretsCache is closed');
     const request = this.#requestOf(secretId, options);
     const entry = this.#entryFor(this.#keyOf(secretId, request.versionId, request.versionStage), request);
@@ -327,7 +327,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
         options?.signal,
       );
       this.#metrics.request(result.status);
-      return [entry, result];
+      return result;
     } catch (error) {
       this.#metrics.request('miss');
       throw error;
@@ -345,7 +345,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     }
     if (entry.inflight !== undefined) return entry.inflight;
     if (mode === 'force') {
-      if (entry.pinned && entry.value !== undefined) return Promise.resolve(entry.hit);
+      if (entry.pinned && entry.value !== undefined) return Promise.resolve(entry.result('hit'));
       if (now - entry.forcedAt < this.#config.minRefreshIntervalMs) return this.#lastOutcome(entry, now);
       entry.forcedAt = now;
       return this.#revalidate(entry, true);
@@ -355,9 +355,9 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
 
   /** The outcome of the forced refresh that just ran (for forced refreshes within `minRefreshInterval`). */
   #lastOutcome(entry: CacheEntry, now: number): Promise<CacheLookup> {
-    if (entry.error === undefined && entry.value !== undefined) return Promise.resolve(entry.hit);
+    if (entry.error === undefined && entry.value !== undefined) return Promise.resolve(entry.result('hit'));
     if (this.#entries.servableStale(entry, now)) {
-      return Promise.resolve(entry.stale);
+      return Promise.resolve(entry.result('stale'));
     }
     return Promise.reject(entry.error);
   }
@@ -386,7 +386,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
         if (check?.unchanged === true) {
           this.#markVerified(entry, check, nextRotation);
           this.#emitRefresh(entry, 'DescribeSecret', false, startedAt);
-          return entry.hit;
+          return entry.result('hit');
         }
         return await this.#fetchValue(entry, check, nextRotation);
       }
@@ -427,7 +427,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     );
     const changed = this.#store(entry, value, check, nextRotation);
     this.#emitRefresh(entry, 'GetSecretValue', changed, startedAt);
-    return entry.miss;
+    return entry.result('miss');
   }
 
   /** Runs one upstream operation with metrics and logging; every failure leaves as a `SecretsError`. */
@@ -462,7 +462,7 @@ export class SecretsCache extends EventEmitter<SecretsCacheEvents> {
     if (this.listenerCount('stale') > 0) {
       this.emit('stale', { secretId, versionStage, requestedVersionId, error, versionId });
     }
-    return entry.stale;
+    return entry.result('stale');
   }
 
   /** Stores a fetched value; returns whether it replaced another version. */
