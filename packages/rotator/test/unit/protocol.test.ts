@@ -10,7 +10,7 @@ import {
 } from '@aws-sdk/client-secrets-manager';
 import { mockClient } from 'aws-sdk-client-mock';
 import { pino } from 'pino';
-import { beforeEach, describe, expect, it } from 'vitest';
+import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import type { DatabaseEngine } from '../../src/engines/engine.js';
 import {
   InvalidEventError,
@@ -22,7 +22,10 @@ import { Rotator } from '../../src/protocol/rotator.js';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:111122223333:secret:app-AbCdEf';
 const CURRENT = { engine: 'mysql', host: 'db', username: 'app', password: 'current-pw', extra: 'kept' };
+// mockClient replaces `send` on SecretsManagerClient's prototype, for every client in the worker: put it back after
+// this file, or the next test file in the worker gets the mock in place of its emulator.
 const sm = mockClient(SecretsManagerClient);
+afterAll(() => sm.restore());
 
 /** The protocol tests never reach a database: an engine that fails if called. */
 const noDatabase: DatabaseEngine = {

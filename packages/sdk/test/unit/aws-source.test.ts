@@ -18,7 +18,7 @@ import {
   UpstreamUnavailableError,
 } from '@latchkey/sdk';
 import { mockClient } from 'aws-sdk-client-mock';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 
 const ARN = 'arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf';
 const credentials = { accessKeyId: 'AKIDTEST', secretAccessKey: 'test' };
@@ -167,7 +167,6 @@ describe('AwsSource over HTTP', () => {
   let server: Server;
   let endpoint: string;
   const seen: { target: string | undefined; headers: IncomingHttpHeaders }[] = [];
-  const saved = { ...process.env };
 
   beforeEach(async () => {
     seen.length = 0;
@@ -193,14 +192,13 @@ describe('AwsSource over HTTP', () => {
   });
 
   afterEach(async () => {
-    process.env = { ...saved };
     await new Promise((resolve) => server.close(resolve));
   });
 
   it.each(['AWS_ENDPOINT_URL_SECRETS_MANAGER', 'AWS_ENDPOINT_URL'])(
     'honours %s and sends latchkey/<version> in the user agent',
     async (variable) => {
-      process.env[variable] = endpoint;
+      vi.stubEnv(variable, endpoint);
       const source = new AwsSource();
       const value = await source.getSecretValue({ secretId: 'db' });
       source.close();
