@@ -6,8 +6,8 @@
 //   server's on the same runtime in the same run (targets: at most 12 MB idle, at most 30 MB with the secrets);
 // throughput and memory on each runtime found: the machine's Node and the pinned Node 22 and 24 of
 // scripts/node-binary.mjs;
-// the sidecar processes run as the container image runs them (the bundle, deploy/Dockerfile's NODE_OPTIONS and
-// node flags);
+// the sidecar processes run as the container image runs them (the bundle with deploy/Dockerfile's node flags, no
+// NODE_OPTIONS);
 // - time from process start to the first answered /ping (compiled bin and single-file bundle).
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { createRequire } from 'node:module';
@@ -38,11 +38,12 @@ const SIDECAR_DIR = fileURLToPath(new URL('../packages/sidecar/', import.meta.ur
 const BIN = `${SIDECAR_DIR}dist/bin/latchkey.js`;
 const BUNDLE = `${SIDECAR_DIR}dist/bundle/latchkey.cjs`;
 const TOKEN = 'bench-token';
-/** What deploy/Dockerfile sets: a smaller young generation (its default grows to 48 MB of mostly empty space). */
-const CONTAINER_NODE_OPTIONS = '--max-semi-space-size=1';
-/** The node flags of deploy/Dockerfile's ENTRYPOINT: V8's memory reducer off (the Dockerfile says why). Without it,
- * a sidecar that waited idle while another process was measured answered about 12 % fewer requests per second. */
-const CONTAINER_NODE_FLAGS = ['--no-memory-reducer'];
+/** The node flags of deploy/Dockerfile's ENTRYPOINT (and the npm bin's shebang): V8's memory reducer off and a small
+ * young generation (the Dockerfile says why). Without the first, a sidecar that waited idle while another process was
+ * measured answered about 12 % fewer requests per second. */
+const CONTAINER_NODE_FLAGS = ['--no-memory-reducer', '--max-semi-space-size=1'];
+/** The image sets none; one in the benchmark's own environment must not reach the processes measured. */
+const CONTAINER_ENV = { NODE_OPTIONS: '' };
 const CONNECTIONS = 32;
 
 interface Started {
@@ -126,7 +127,7 @@ function sidecarArgs(entry: string, emulator: Emulator, extra: string[] = []): s
 
 function sidecarEnv(emulator: Emulator): NodeJS.ProcessEnv {
   return {
-    NODE_OPTIONS: CONTAINER_NODE_OPTIONS,
+    ...CONTAINER_ENV,
     AWS_TOKEN: TOKEN,
     AWS_ACCESS_KEY_ID: emulator.clientConfig.credentials.accessKeyId,
     AWS_SECRET_ACCESS_KEY: emulator.clientConfig.credentials.secretAccessKey,
@@ -205,11 +206,7 @@ async function startBareServer(
     server.listen(0, '127.0.0.1', () => console.log('listening on http://127.0.0.1:' + server.address().port));
   `;
   // The same V8 flags as the sidecar, so the ratio compares the HTTP paths, not two runtime configurations.
-  return startProcess(
-    [...CONTAINER_NODE_FLAGS, '-e', script],
-    { NODE_OPTIONS: CONTAINER_NODE_OPTIONS },
-    node,
-  );
+  return startProcess([...CONTAINER_NODE_FLAGS, '-e', script], CONTAINER_ENV, node);
 }
 
 /** The hot secret's answer as the sidecar sends it: body and headers for the bare server to repeat. */
