@@ -111,40 +111,39 @@ describe('createPgPool on a password-checking PostgreSQL', () => {
     }
   });
 
-  it('connects with AWSPENDING inside a single-user rotation window (password changed, AWSCURRENT not moved yet)', async () => {
-    const user = `app_${token().slice(0, 8)}`;
-    const [first, second] = [token(), token()];
-    await superuser.query(`CREATE ROLE ${user} LOGIN PASSWORD '${first}'`);
-    const secret = {
-      host: cluster.host,
-      port: cluster.port,
-      username: user,
-      password: first,
-      dbname: 'postgres',
-    };
-    const secretId = await createSecret(secret);
-    const cache = newCache();
-    const pool = await createPgPool({ cache, secretId, max: 1, idleTimeoutMillis: 1 });
-    try {
-      const before = await pool.connect();
-      before.release(true); // closes it: the next query opens a new connection
+  /** A password or user change while the pool's only connection is closed: the user the next connection is. */
+  interface Change {
+    readonly user: string;
+    readonly secretId: string;
+    readonly secret: Record<string, unknown>;
+    readonly cache: SecretsCache;
+  }
+  it.each([
+    {
+      name: 'connects with AWSPENDING inside a single-user rotation window (password changed, AWSCURRENT not moved yet)',
       // createSecret and setSecret of a single-user rotation: the database now takes only the pending password.
-      await putSecret(secretId, { ...secret, password: second }, ['AWSPENDING']);
-      await superuser.query(`ALTER ROLE ${user} PASSWORD '${second}'`);
-      expect((await pool.query('select current_user')).rows[0].current_user).toBe(user);
-    } finally {
-      await pool.end();
-      await cache.close();
-      await superuser.query(`DROP ROLE IF EXISTS ${user}`);
-    }
-  });
-
-  it('new connections use the current user once the cache has the new version (alternating users)', async () => {
+      change: async ({ user, secretId, secret }: Change) => {
+        const second = token();
+        await putSecret(secretId, { ...secret, password: second }, ['AWSPENDING']);
+        await superuser.query(`ALTER ROLE ${user} PASSWORD '${second}'`);
+        return user;
+      },
+    },
+    {
+      name: 'new connections use the current user once the cache has the new version (alternating users)',
+      change: async ({ user, secretId, secret, cache }: Change) => {
+        const clone = `${user}_clone`;
+        const second = token();
+        await superuser.query(`CREATE ROLE ${clone} LOGIN PASSWORD '${second}'`);
+        await putSecret(secretId, { ...secret, username: clone, password: second });
+        await cache.refresh(secretId);
+        return clone;
+      },
+    },
+  ])('$name', async ({ change }) => {
     const user = `app_${token().slice(0, 8)}`;
-    const clone = `${user}_clone`;
-    const [first, second] = [token(), token()];
+    const first = token();
     await superuser.query(`CREATE ROLE ${user} LOGIN PASSWORD '${first}'`);
-    await superuser.query(`CREATE ROLE ${clone} LOGIN PASSWORD '${second}'`);
     const secret = {
       host: cluster.host,
       port: cluster.port,
@@ -159,14 +158,13 @@ describe('createPgPool on a password-checking PostgreSQL', () => {
       const before = await pool.connect();
       expect((await before.query('select current_user')).rows[0].current_user).toBe(user);
       before.release(true); // closes it: the next query opens a new connection
-      await putSecret(secretId, { ...secret, username: clone, password: second });
-      await cache.refresh(secretId);
-      expect((await pool.query('select current_user')).rows[0].current_user).toBe(clone);
+      const expected = await change({ user, secretId, secret, cache });
+      expect((await pool.query('select current_user')).rows[0].current_user).toBe(expected);
     } finally {
       await pool.end();
       await cache.close();
       await superuser.query(`DROP ROLE IF EXISTS ${user}`);
-      await superuser.query(`DROP ROLE IF EXISTS ${clone}`);
+      await superuser.query(`DROP ROLE IF EXISTS ${user}_clone`);
     }
   });
 });
