@@ -3,14 +3,17 @@
 // - extension init: process start to its first event/next (the end of its Init), median of 20, for the
 //   self-contained x86_64 layer and the nodejs layer (run on the same Node binary), next to a bare `node -e ''`
 //   start on that binary (target: at most 100 ms above bare); wall-clock time, and the CPU time each used (on a
-//   loaded machine the wall clock stretches with the queue for a core, CPU time much less);
+//   loaded machine the wall clock stretches with the queue for a core, CPU time much less). Each bare start runs
+//   next to one of the layer's starts, in alternating order, on the binary that layer runs on and with the
+//   extension's environment, so that a change of load, a cold file cache or an inherited NODE_OPTIONS cannot favour
+//   either side;
 // - the first secret read inside the first invoke (a miss: the AWS SDK client's first call), and warm reads
 //   (cache hits) p50/p99, as the function measures them (Node fetch to localhost);
 // - the extension's resident memory after 100 invokes.
 import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
@@ -28,28 +31,34 @@ const WARM_READS = 200;
 const INVOKES_BEFORE_RSS = 100;
 const SESSION_TOKEN = 'bench-session-token';
 
-/** Spawn to exit of `node -e ''` with the layer's Node binary, median of `STARTS`. `fresh`: each start on a newly
- * unpacked copy, as each simulated start of the self-contained layer runs one (a binary just written runs slower
- * at first than one already run). */
-async function bareNodeStart(layer: string, work: string, fresh: boolean): Promise<Start> {
-  const wall: number[] = [];
-  const cpu: number[] = [];
-  for (let i = 0; i < STARTS; i += 1) {
-    const dir = join(work, fresh ? `bare-${i}` : 'bare');
-    if (fresh || i === 0) await run_('unzip', ['-q', '-o', layer, 'latchkey/node', '-d', dir]);
-    const started = performance.now();
-    // GNU time's user and system seconds: the CPU the start costs, which a loaded machine does not stretch.
-    const { stderr } = await run_('/usr/bin/time', ['-f', '%U %S', join(dir, 'latchkey', 'node'), '-e', '']);
-    wall.push(performance.now() - started);
-    const [user = Number.NaN, system = Number.NaN] = stderr.trim().split(' ').map(Number);
-    cpu.push((user + system) * 1000);
-    if (fresh) await rm(dir, { recursive: true, force: true });
-  }
-  return { wallMs: median(wall), cpuMs: median(cpu) };
+/** One start of `node -e ''` with the layer's Node binary, spawn to exit: a newly unpacked copy for a
+ * self-contained layer (each simulated start of it unpacks one, and a binary just written runs slower at first than
+ * one already run), else the runtime's node itself. The environment is the one Lambda gives an extension (no
+ * NODE_OPTIONS, which the layer's launcher unsets). */
+async function bareNodeStart(layer: Layer, work: string, node: string): Promise<Sample> {
+  const dir = join(work, 'bare');
+  if (layer.selfContained) await run_('unzip', ['-q', '-o', layer.zip, 'latchkey/node', '-d', dir]);
+  const binary = layer.selfContained ? join(dir, 'latchkey', 'node') : node;
+  const started = performance.now();
+  // GNU time's user and system seconds: the CPU the start costs, which a loaded machine does not stretch.
+  const { stderr } = await run_('/usr/bin/time', ['-f', '%U %S', binary, '-e', ''], { env: BARE_ENV });
+  const wallMs = performance.now() - started;
+  if (layer.selfContained) await rm(dir, { recursive: true, force: true });
+  const [user = Number.NaN, system = Number.NaN] = stderr.trim().split(' ').map(Number);
+  return { wallMs, cpuMs: (user + system) * 1000 };
 }
 
-/** Medians: wall-clock time, and the CPU time (user + system) the process used in it. */
-interface Start {
+/** What the simulator gives every process and matters to node's start: no NODE_OPTIONS, Lambda's locale and TZ. */
+const BARE_ENV = { PATH: '/usr/local/bin:/usr/bin:/bin', LANG: 'en_US.UTF-8', TZ: ':UTC' };
+
+interface Layer {
+  readonly name: string;
+  readonly zip: string;
+  readonly selfContained: boolean;
+}
+
+/** One start: wall-clock time, and the CPU time (user + system) the process used in it. */
+interface Sample {
   readonly wallMs: number;
   readonly cpuMs: number;
 }
@@ -84,17 +93,40 @@ function simulate(
   });
 }
 
-async function init(emulator: Emulator, layer: string, node: string, port: number): Promise<Start> {
-  const wall: number[] = [];
-  const cpu: number[] = [];
+/** One simulated Init of the layer: spawn of extensions/latchkey to its first event/next. */
+async function init(emulator: Emulator, layer: Layer, node: string, port: number): Promise<Sample> {
+  let cpuMs = Number.NaN;
+  const simulator = await simulate(emulator, layer.zip, node, port, ({ pid }) => {
+    if (pid !== undefined) cpuMs = cpuMsOf(pid);
+  });
+  const wallMs = simulator.timings.extensions[0]?.firstNextMs ?? Number.NaN;
+  await simulator.shutdown();
+  return { wallMs, cpuMs };
+}
+
+/** Medians of `STARTS` Init and bare starts, each pair run back to back (after one of each unmeasured, which warms
+ * the file cache), bare first in even pairs and second in odd ones. */
+async function starts(
+  emulator: Emulator,
+  layer: Layer,
+  work: string,
+  node: string,
+  port: number,
+): Promise<{ init: Sample; bare: Sample }> {
+  await bareNodeStart(layer, work, node);
+  await init(emulator, layer, node, port);
+  const inits: Sample[] = [];
+  const bares: Sample[] = [];
   for (let i = 0; i < STARTS; i += 1) {
-    const simulator = await simulate(emulator, layer, node, port, ({ pid }) => {
-      if (pid !== undefined) cpu.push(cpuMsOf(pid));
-    });
-    wall.push(simulator.timings.extensions[0]?.firstNextMs ?? Number.NaN);
-    await simulator.shutdown();
+    if (i % 2 === 0) bares.push(await bareNodeStart(layer, work, node));
+    inits.push(await init(emulator, layer, node, port));
+    if (i % 2 === 1) bares.push(await bareNodeStart(layer, work, node));
   }
-  return { wallMs: median(wall), cpuMs: median(cpu) };
+  const medians = (samples: Sample[]): Sample => ({
+    wallMs: median(samples.map((sample) => sample.wallMs)),
+    cpuMs: median(samples.map((sample) => sample.cpuMs)),
+  });
+  return { init: medians(inits), bare: medians(bares) };
 }
 
 interface Reads {
@@ -146,9 +178,13 @@ export async function run(): Promise<void> {
     await run_('unzip', ['-q', selfContained, 'latchkey/node', '-d', work]);
     const node = join(work, 'latchkey', 'node');
     const version = (await run_(node, ['--version'])).stdout.trim();
-    const layers = [
-      { name: 'x86_64 (self-contained, unpacked for each start)', zip: selfContained, fresh: true },
-      { name: 'nodejs (the runtime node)', zip: join(work, 'latchkey-extension-nodejs.zip'), fresh: false },
+    const layers: Layer[] = [
+      { name: 'x86_64 (self-contained, unpacked for each start)', zip: selfContained, selfContained: true },
+      {
+        name: 'nodejs (the runtime node)',
+        zip: join(work, 'latchkey-extension-nodejs.zip'),
+        selfContained: false,
+      },
     ];
 
     const sm = new SecretsManagerClient(emulator.clientConfig);
@@ -157,19 +193,22 @@ export async function run(): Promise<void> {
     sm.destroy();
     const port = await freePort();
 
-    console.log(`Node ${version}; medians of ${STARTS} starts`);
-    for (const { name, zip, fresh } of layers) {
-      const bare = await bareNodeStart(selfContained, work, fresh);
-      const started = await init(emulator, zip, node, port);
-      const figures = await reads(emulator, zip, node, port, secretId);
+    const load = () =>
+      loadavg()
+        .map((value) => value.toFixed(2))
+        .join(', ');
+    console.log(`Node ${version}; medians of ${STARTS} starts; load average ${load()}`);
+    for (const layer of layers) {
+      const { init: started, bare } = await starts(emulator, layer, work, node, port);
+      const figures = await reads(emulator, layer.zip, node, port, secretId);
       const ms = (value: number) => `${value.toFixed(1)} ms`;
       console.log(
-        `${name}: init (start to first event/next) ${ms(started.wallMs)} vs bare \`node -e ''\` ` +
+        `${layer.name}: init (start to first event/next) ${ms(started.wallMs)} vs bare \`node -e ''\` ` +
           `${ms(bare.wallMs)}: ${ms(started.wallMs - bare.wallMs)} above bare (target <= 100); CPU time ` +
           `${ms(started.cpuMs)} vs ${ms(bare.cpuMs)}: ${ms(started.cpuMs - bare.cpuMs)} above bare; first read ` +
           `in the first invoke ${ms(figures.firstMs)}; warm reads p50 ${figures.warmP50Ms.toFixed(2)} ms, ` +
           `p99 ${figures.warmP99Ms.toFixed(2)} ms (${WARM_READS}); resident memory after ` +
-          `${INVOKES_BEFORE_RSS} invokes ${figures.rssMb.toFixed(1)} MB`,
+          `${INVOKES_BEFORE_RSS} invokes ${figures.rssMb.toFixed(1)} MB; load average ${load()}`,
       );
     }
   } finally {

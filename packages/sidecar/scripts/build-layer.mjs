@@ -29,7 +29,8 @@ export const LAYER_FLAVOURS = { nodejs: undefined, x86_64: 'x64', arm64: 'arm64'
  * the function's memory size pays for) and --no-warnings (the extension logs warnings itself, as JSON). */
 const PREAMBLE = `#!/bin/sh
 # The Latchkey Lambda extension. Lambda starts every file in /opt/extensions; the layer's root is one folder up.
-root=$(cd "$(dirname "$0")/.." && pwd)
+# Found with the shell's own string operations: a $(...) subshell and a dirname process would add to every cold start.
+case $0 in */*) root=\${0%/*}/.. ;; *) root=.. ;; esac
 unset NODE_OPTIONS
 `;
 

@@ -4,13 +4,26 @@
  * A file token is re-read on a timer and compared by content (which also sees Kubernetes' symlink swaps); the
  * previous token stays valid for a grace period so clients that read the old file keep working during rotation.
  */
-import { hash, timingSafeEqual } from 'node:crypto';
+import type * as NodeCrypto from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import type { TokenSpec } from '../config/schema.js';
 
+let crypto: typeof NodeCrypto | undefined;
+
+/** node:crypto, loaded at the first digest rather than at start-up: loading it is one of the larger parts of the
+ * Lambda extension's Init, which needs no digest (its first one is made by the first request with a token). */
+function nodeCrypto(): typeof NodeCrypto {
+  crypto ??= process.getBuiltinModule('node:crypto');
+  return crypto;
+}
+
 export function tokenDigest(token: string): Buffer {
   // One-shot hashing: no Hash object per request.
-  return hash('sha256', token, 'buffer') as unknown as Buffer;
+  return nodeCrypto().hash('sha256', token, 'buffer') as unknown as Buffer;
+}
+
+function timingSafeEqual(a: Buffer, b: Buffer): boolean {
+  return nodeCrypto().timingSafeEqual(a, b);
 }
 
 export class TokenError extends Error {
@@ -64,7 +77,9 @@ export interface TokenSourceOptions {
 
 export class TokenSource {
   readonly spec: TokenSpec;
-  private digest: Buffer;
+  /** The token as read, until its digest is first needed (then only the digest is kept). */
+  private unhashed: string | undefined;
+  private current: Buffer | undefined;
   private previous: { digest: Buffer; until: number } | undefined;
   private readonly poller: NodeJS.Timeout | undefined;
   /** A failing re-read is reported once, not at every poll. */
@@ -76,13 +91,22 @@ export class TokenSource {
     this.spec = spec;
     this.options = options;
     this.now = options.now ?? Date.now;
-    this.digest = tokenDigest(readToken(spec, options.env));
+    // Read now, so that a missing token fails the start; hashed when first compared.
+    this.unhashed = readToken(spec, options.env);
     // By content, not by stat: two writes of a same-sized token within one filesystem timestamp tick leave the
     // stat unchanged (seen in CI), and a token file is a few bytes.
     if (this.filePath() !== undefined) {
       this.poller = setInterval(() => this.reload(), options.pollIntervalMs);
       this.poller.unref();
     }
+  }
+
+  private get digest(): Buffer {
+    if (this.current === undefined) {
+      this.current = tokenDigest(this.unhashed as string);
+      this.unhashed = undefined;
+    }
+    return this.current;
   }
 
   /** The file behind this token, if any. */
@@ -118,7 +142,7 @@ export class TokenSource {
     const changed = !timingSafeEqual(next, this.digest);
     if (changed) {
       this.previous = { digest: this.digest, until: this.now() + this.options.graceMs };
-      this.digest = next;
+      this.current = next;
     }
     this.options.onReload?.({ changed });
   }

@@ -4,7 +4,7 @@
  */
 import { randomBytes } from 'node:crypto';
 import { startSidecarOnEmulator } from '../on-emulator.js';
-import { waitForSignals } from './serve.js';
+import { waitForSignals } from '../signals.js';
 import { type CommandIO, parse, printedHelp, stringValue } from './usage.js';
 
 export const DEV_HELP = `Usage: latchkey dev [--port <port>] [--emulator-port <port>] [--token <token>]

@@ -4,6 +4,7 @@ import { flagHelpLines } from '../config/reference.js';
 import type { SidecarConfig } from '../config/schema.js';
 import { SETTINGS } from '../config/settings.js';
 import { Sidecar } from '../sidecar.js';
+import { waitForSignals } from '../signals.js';
 import { awsParameters, awsReaders } from '../upstream/aws.js';
 import { checkCredentials } from '../upstream/credentials.js';
 import { SIDECAR_VERSION } from '../version.js';
@@ -89,43 +90,4 @@ export async function runServe(argv: readonly string[], io: CommandIO): Promise<
     );
   });
   return waitForSignals(sidecar, load, async () => renderer?.close());
-}
-
-/** SIGTERM/SIGINT: graceful stop, exit 0 (a second signal exits at once). SIGHUP: reload the configuration `reload`
- * returns, or without it the tokens only. */
-export function waitForSignals(
-  sidecar: Sidecar,
-  reload?: () => SidecarConfig,
-  beforeClose?: () => Promise<unknown>,
-): Promise<number> {
-  return new Promise((resolve) => {
-    let stopping = false;
-    const stop = (signal: NodeJS.Signals) => {
-      if (stopping) {
-        process.exit(1);
-      }
-      stopping = true;
-      sidecar.logger.info({ signal }, 'shutting down');
-      process.off('SIGHUP', hup);
-      void (beforeClose?.() ?? Promise.resolve())
-        .then(() => sidecar.close())
-        .then(
-          () => resolve(0),
-          (error: unknown) => {
-            sidecar.logger.error({ err: error }, 'shutdown failed');
-            resolve(1);
-          },
-        );
-    };
-    const hup = () => {
-      try {
-        sidecar.reload(reload?.());
-      } catch (error) {
-        sidecar.logger.error({ err: error }, 'reload failed; keeping the running configuration');
-      }
-    };
-    process.once('SIGTERM', stop);
-    process.once('SIGINT', stop);
-    process.on('SIGHUP', hup);
-  });
 }

@@ -7,13 +7,13 @@
  */
 import pino from 'pino';
 import { TokenError } from '../auth/token.js';
-import { waitForSignals } from '../cli/serve.js';
 import { ConfigError } from '../config/errors.js';
 import { loadConfig } from '../config/load.js';
 import type { SidecarConfig } from '../config/schema.js';
 import { BindError } from '../http/listeners.js';
 import { createLogger, type Logger } from '../logger.js';
 import { Sidecar } from '../sidecar.js';
+import { waitForSignals } from '../signals.js';
 import { awsParameters, awsReaders } from '../upstream/aws.js';
 import { SIDECAR_VERSION } from '../version.js';
 import { ExtensionsApi, type Registration } from './extensions-api.js';

@@ -4,7 +4,6 @@
  * 400 `Forwarded`, and (3) a missing or wrong token, 403 `Bad Token`; (4) a method other than GET, 405; (5) an
  * unknown path, 404; then the route's own parameter checks (400), policy (403) and the cache.
  */
-import { randomBytes } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Client } from '../auth/clients.js';
 import type { RouteName } from '../metrics.js';
@@ -51,14 +50,21 @@ function scanHeaders(
   return tokens;
 }
 
+function randomIdPrefix(): string {
+  const random = process.getBuiltinModule('node:crypto').randomBytes(4).readUInt32BE(0);
+  return `${(random % 36 ** 5).toString(36).padStart(5, '0')}-`;
+}
+
 export function createRequestHandler(
   ctx: HandlerContext,
 ): (req: IncomingMessage, res: ServerResponse) => void {
-  // Ids are this process's random prefix and the request's base-36 sequence number, `k3x9q-1f`.
-  const idPrefix = `${(randomBytes(4).readUInt32BE(0) % 36 ** 5).toString(36).padStart(5, '0')}-`;
+  // Ids are this process's random prefix and the request's base-36 sequence number, `k3x9q-1f`. The prefix is drawn
+  // at the first request: node:crypto is not loaded at start-up (see auth/token.ts).
+  let idPrefix: string | undefined;
   let sequence = 0;
   return (req, res) => {
     ctx.connections.busy(req.socket);
+    idPrefix ??= randomIdPrefix();
     const exchange = new Exchange(ctx, req, res, idPrefix + (++sequence).toString(36));
     let answer: Answer;
     try {
