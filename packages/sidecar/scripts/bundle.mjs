@@ -51,12 +51,15 @@ const sdkWithoutSideEffects = {
  * Modules of CommonJS dependencies that the bundle never calls but that would load at start-up (esbuild cannot drop
  * an unused part of a CommonJS module): each is replaced by a function that throws. prom-client's index loads its
  * Pushgateway, which loads node:https (Node's TLS stack: about 5 MB of resident memory on Node 24) and node:zlib, and
- * its default metrics, which runtime-metrics.ts replaces. pino's transports (logger.ts writes to a destination
- * stream) load thread-stream, node:worker_threads, node:module and node:assert.
+ * its default metrics, which runtime-metrics.ts replaces; its Summary (with tdigest and bintrees) and its cluster
+ * AggregatorRegistry are not used. pino's transports (logger.ts writes to a destination stream) load thread-stream,
+ * node:worker_threads, node:module and node:assert. Each is code the Lambda extension's Init would parse and run.
  */
 const LEFT_OUT = [
   /[\\/]prom-client[\\/]lib[\\/]pushgateway\.js$/,
   /[\\/]prom-client[\\/]lib[\\/]defaultMetrics\.js$/,
+  /[\\/]prom-client[\\/]lib[\\/]summary\.js$/,
+  /[\\/]prom-client[\\/]lib[\\/]cluster\.js$/,
   /[\\/]pino[\\/]lib[\\/]transport\.js$/,
 ];
 
