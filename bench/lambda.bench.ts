@@ -32,8 +32,7 @@ const INVOKES_BEFORE_RSS = 100;
 const SESSION_TOKEN = 'bench-session-token';
 
 /** One start of `node -e ''` with the layer's Node binary, spawn to exit: a newly unpacked copy for a
- * self-contained layer (each simulated start of it unpacks one, and a binary just written runs slower at first than
- * one already run), else the runtime's node itself. The environment is the one Lambda gives an extension (no
+ * self-contained layer (as each simulated start of it unpacks one), else the runtime's node itself. The environment is the one Lambda gives an extension (no
  * NODE_OPTIONS, which the layer's launcher unsets). */
 async function bareNodeStart(layer: Layer, work: string, node: string): Promise<Sample> {
   const dir = join(work, 'bare');
