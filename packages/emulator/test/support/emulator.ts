@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
+  CreateSecretCommand,
   DescribeSecretCommand,
   GetRandomPasswordCommand,
   GetSecretValueCommand,
@@ -140,4 +141,18 @@ export function useEmulator(): void {
     sm = smClient(emu);
   });
   afterAll(() => emu.close());
+}
+
+/** The secret `useEmulatorWithSecret()` made (a live binding, like `emu`). */
+export let secretName: string;
+
+/** `useEmulator()`, then one secret with the value 'v' under a unique name, `secretName`; the emulator's call
+ * counters start from zero after it. */
+export function useEmulatorWithSecret(): void {
+  useEmulator();
+  beforeAll(async () => {
+    secretName = uniqueName();
+    await sm.send(new CreateSecretCommand({ Name: secretName, SecretString: 'v' }));
+    emu.resetCalls();
+  });
 }

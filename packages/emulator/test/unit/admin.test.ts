@@ -3,16 +3,19 @@ import {
   GetSecretValueCommand,
   RotateSecretCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { startEmulator } from '../../src/index.js';
-import { emu, failure, sm, smClient, uniqueName, useEmulator } from '../support/emulator.js';
+import {
+  emu,
+  failure,
+  secretName,
+  sm,
+  smClient,
+  uniqueName,
+  useEmulatorWithSecret,
+} from '../support/emulator.js';
 
-useEmulator();
-let name: string;
-beforeAll(async () => {
-  name = uniqueName();
-  await sm.send(new CreateSecretCommand({ Name: name, SecretString: 'v' }));
-});
+useEmulatorWithSecret();
 
 async function admin(method: string, path: string, body?: unknown) {
   const response = await fetch(`${emu.endpoint}/_latchkey/${path}`, {
@@ -39,10 +42,10 @@ describe('admin routes (for tests in other processes)', () => {
     expect((await admin('GET', 'faults')).body.faults).toMatchObject([
       { id: injected.body.id, kind: 'throttling', count: 1 },
     ]);
-    expect((await failure(sm.send(new GetSecretValueCommand({ SecretId: name })))).name).toBe(
+    expect((await failure(sm.send(new GetSecretValueCommand({ SecretId: secretName })))).name).toBe(
       'ThrottlingException',
     );
-    await sm.send(new GetSecretValueCommand({ SecretId: name }));
+    await sm.send(new GetSecretValueCommand({ SecretId: secretName }));
     const a = await admin('POST', 'faults', { kind: 'internal-error' });
     await admin('POST', 'faults', { kind: 'latency', latencyMs: 1 });
     expect((await admin('DELETE', `faults/${a.body.id}`)).status).toBe(204);
@@ -56,13 +59,13 @@ describe('admin routes (for tests in other processes)', () => {
 
   it('calls and requests: counters and the request log, and their reset', async () => {
     await admin('DELETE', 'calls');
-    await sm.send(new GetSecretValueCommand({ SecretId: name }));
+    await sm.send(new GetSecretValueCommand({ SecretId: secretName }));
     expect((await admin('GET', 'calls')).body).toEqual({ calls: { GetSecretValue: 1 } });
     const requests = (await admin('GET', 'requests')).body.requests;
     expect(requests).toMatchObject([
       {
         operation: 'GetSecretValue',
-        secretId: name,
+        secretId: secretName,
         status: 200,
         accessKeyId: emu.clientConfig.credentials.accessKeyId,
       },
@@ -75,8 +78,8 @@ describe('admin routes (for tests in other processes)', () => {
     // Nothing listens on this port, so every step fails; the outcome says so.
     const registered = await admin('POST', 'rotation-functions', { lambdaArn, url: 'http://127.0.0.1:9/' });
     expect(registered.status).toBe(201);
-    await sm.send(new RotateSecretCommand({ SecretId: name, RotationLambdaARN: lambdaArn }));
-    const outcome = (await admin('GET', `rotations/${encodeURIComponent(name)}`)).body.outcome;
+    await sm.send(new RotateSecretCommand({ SecretId: secretName, RotationLambdaARN: lambdaArn }));
+    const outcome = (await admin('GET', `rotations/${encodeURIComponent(secretName)}`)).body.outcome;
     expect(outcome).toMatchObject({ status: 'failed', failedStep: 'createSecret' });
     expect((await admin('DELETE', `rotation-functions/${encodeURIComponent(lambdaArn)}`)).status).toBe(204);
     expect(await admin('POST', 'rotations/due')).toEqual({ status: 200, body: { started: [] } });

@@ -1,25 +1,15 @@
-import {
-  CreateSecretCommand,
-  DescribeSecretCommand,
-  GetSecretValueCommand,
-} from '@aws-sdk/client-secrets-manager';
-import { afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { emu, failure, sm, smClient, uniqueName, useEmulator } from '../support/emulator.js';
+import { DescribeSecretCommand, GetSecretValueCommand } from '@aws-sdk/client-secrets-manager';
+import { afterEach, describe, expect, it } from 'vitest';
+import { emu, failure, secretName, sm, smClient, useEmulatorWithSecret } from '../support/emulator.js';
 
-useEmulator();
-let name: string;
-beforeAll(async () => {
-  name = uniqueName();
-  await sm.send(new CreateSecretCommand({ Name: name, SecretString: 'v' }));
-  emu.resetCalls();
-});
+useEmulatorWithSecret();
 afterEach(() => {
   emu.faults.clear();
   emu.resetCalls();
 });
 
-const get = () => sm.send(new GetSecretValueCommand({ SecretId: name }));
-const describeIt = () => sm.send(new DescribeSecretCommand({ SecretId: name }));
+const get = () => sm.send(new GetSecretValueCommand({ SecretId: secretName }));
+const describeIt = () => sm.send(new DescribeSecretCommand({ SecretId: secretName }));
 
 describe('call counters', () => {
   it('count each operation, and reset', async () => {
@@ -52,7 +42,7 @@ describe('fault injection', () => {
   it('the SDK retries a throttled call on its own, and the counter shows every attempt', async () => {
     emu.faults.inject({ kind: 'throttling', operation: 'GetSecretValue', count: 1 });
     const retrying = smClient(emu, { maxAttempts: 3 });
-    expect((await retrying.send(new GetSecretValueCommand({ SecretId: name }))).SecretString).toBe('v');
+    expect((await retrying.send(new GetSecretValueCommand({ SecretId: secretName }))).SecretString).toBe('v');
     expect(emu.calls('GetSecretValue')).toBe(2);
   });
 

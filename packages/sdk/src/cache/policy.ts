@@ -3,9 +3,8 @@
  * cache knows of the upstream as a whole. A transient failure of one key is usually an outage of the upstream, so
  * while the upstream fails the cache makes one call every couple of seconds (a probe) in place of every key's own
  * retries, and the first answer ends the backoff of every key that failed transiently, each after its own random
- * delay. After an outage of any
- * length, every key is read again within seconds of the upstream answering, without the keys (or a fleet of caches)
- * calling it at the same instant.
+ * delay. After an outage of any length, every key is read again within seconds of the upstream answering, without
+ * the keys (or a fleet of caches) calling it at the same instant.
  *
  * A throttle is not an outage: the upstream answered, and asks every client of the account to slow down. Every call
  * that can wait (background refreshes, retries of keys) then holds off for a delay drawn at random below a bound that

@@ -1,4 +1,3 @@
-import { randomBytes } from 'node:crypto';
 import { once } from 'node:events';
 import {
   CreateSecretCommand,
@@ -6,7 +5,7 @@ import {
   SecretsManagerClient,
   UpdateSecretVersionStageCommand,
 } from '@aws-sdk/client-secrets-manager';
-import { type Emulator, startEmulator } from '@latchkey/emulator';
+import { startEmulator } from '@latchkey/emulator';
 import {
   AwsSource,
   ManualClock,
@@ -16,27 +15,16 @@ import {
   ThrottledError,
   UpstreamUnavailableError,
 } from '@latchkey/sdk';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { admin, emu, emulatorSource, uniqueName, useEmulator } from '../support/emulator.js';
 import { settle } from '../support/stub-source.js';
 
-/** Integration: the cache and AwsSource over HTTP against the emulator, counting its calls. */
-let emu: Emulator;
-let admin: SecretsManagerClient;
-
-beforeAll(async () => {
-  emu = await startEmulator({ host: '127.0.0.1', port: 0 });
-  admin = new SecretsManagerClient({ ...emu.clientConfig, maxAttempts: 1 });
-});
-afterAll(async () => {
-  admin.destroy();
-  await emu.close();
-});
+/** The cache and AwsSource over HTTP against the emulator, counting its calls. */
+useEmulator();
 beforeEach(() => emu.resetCalls());
 
-const unique = (prefix: string) => `${prefix}-${randomBytes(4).toString('hex')}`;
-
 async function createSecret(value: string): Promise<{ name: string; arn: string; versionId: string }> {
-  const name = unique('sdk');
+  const name = uniqueName('sdk');
   const out = await admin.send(new CreateSecretCommand({ Name: name, SecretString: value }));
   emu.resetCalls();
   return { name, arn: out.ARN as string, versionId: out.VersionId as string };
@@ -45,7 +33,7 @@ async function createSecret(value: string): Promise<{ name: string; arn: string;
 /** A cache on the emulator with a manual clock; the SDK does not retry, so call counts are exact. */
 function cacheOnEmulator(options: SecretsCacheOptions = {}) {
   const clock = new ManualClock(Date.now());
-  const source = new AwsSource({ clientConfig: { ...emu.clientConfig, maxAttempts: 1 } });
+  const source = emulatorSource();
   const cache = new SecretsCache({ source, clock, random: () => 0, refreshAhead: 0, ...options });
   return { clock, source, cache };
 }
@@ -150,7 +138,7 @@ describe('SecretsCache on the emulator', () => {
 
   it('remembers a missing secret for the backoff and carries the upstream code and status', async () => {
     const { cache, source } = cacheOnEmulator();
-    const name = unique('missing');
+    const name = uniqueName('missing');
     const error = await cache.get(name).catch((e: unknown) => e);
     expect(error).toBeInstanceOf(SecretNotFoundError);
     expect(error).toMatchObject({
@@ -169,7 +157,7 @@ describe('SecretsCache on the emulator', () => {
     emu.resetCalls();
     const { cache, source } = cacheOnEmulator();
     const ids = secrets.map((s, i) => (i % 2 === 0 ? s.name : s.arn));
-    const missing = unique('missing');
+    const missing = uniqueName('missing');
     const results = await cache.prefetch([...ids, missing]);
     expect(emu.calls('BatchGetSecretValue')).toBe(2);
     expect(results.slice(0, 25).map((r) => r.value?.string)).toEqual(secrets.map((_, i) => `value-${i}`));
@@ -205,7 +193,7 @@ describe('AwsSource timeout on the emulator', () => {
     ['BatchGetSecretValue', (source: AwsSource, name: string) => source.batchGetSecretValue([name])],
   ] as const)('aborts a hung %s and reports a timeout', async (operation, call) => {
     const { name } = await createSecret('v1');
-    const source = new AwsSource({ clientConfig: { ...emu.clientConfig, maxAttempts: 1 }, timeout: '200ms' });
+    const source = emulatorSource({ timeout: '200ms' });
     const fault = emu.faults.inject({ kind: 'latency', latencyMs: HUNG_MS, operation });
     try {
       const error = await call(source, name).catch((e: unknown) => e);
@@ -222,7 +210,7 @@ describe('AwsSource timeout on the emulator', () => {
     const warm = (await createSecret('v1')).name;
     const cold = (await createSecret('v2')).name;
     const clock = new ManualClock(Date.now());
-    const source = new AwsSource({ clientConfig: { ...emu.clientConfig, maxAttempts: 1 }, timeout: '200ms' });
+    const source = emulatorSource({ timeout: '200ms' });
     const cache = new SecretsCache({ source, clock, random: () => 0, refreshAhead: 0, ttl: '1m' });
     await cache.get(warm);
     const fault = emu.faults.inject({ kind: 'latency', latencyMs: HUNG_MS }); // every operation
@@ -243,9 +231,9 @@ describe('AwsSource timeout on the emulator', () => {
 describe('AwsSource role assumption on the emulator', () => {
   it('assumes the role once through STS (with external id) and reads with the role credentials', async () => {
     const { name } = await createSecret('cross-account');
-    const roleArn = `arn:aws:iam::${emu.accountId}:role/${unique('reader')}`;
+    const roleArn = `arn:aws:iam::${emu.accountId}:role/${uniqueName('reader')}`;
     emu.sts.configureRole(roleArn, { externalId: 'ext-123' });
-    const base = new AwsSource({ clientConfig: { ...emu.clientConfig, maxAttempts: 1 } });
+    const base = emulatorSource();
     const source = base.withRole({
       roleArn,
       externalId: 'ext-123',
@@ -273,12 +261,12 @@ describe('AwsSource role assumption on the emulator', () => {
     const lagging = await startEmulator({ host: '127.0.0.1', port: 0, now: () => Date.now() - 12 * 60_000 });
     try {
       const setup = new SecretsManagerClient({ ...lagging.clientConfig, maxAttempts: 1 });
-      const name = unique('renewed');
+      const name = uniqueName('renewed');
       await setup.send(new CreateSecretCommand({ Name: name, SecretString: 'x' }));
       setup.destroy();
       const source = new AwsSource({
         clientConfig: { ...lagging.clientConfig, maxAttempts: 1 },
-        roleArn: `arn:aws:iam::${lagging.accountId}:role/${unique('short')}`,
+        roleArn: `arn:aws:iam::${lagging.accountId}:role/${uniqueName('short')}`,
         duration: '15m',
         stsClientConfig: lagging.clientConfig,
       });
@@ -292,14 +280,9 @@ describe('AwsSource role assumption on the emulator', () => {
 
   it('a wrong external id is access denied', async () => {
     const { name } = await createSecret('x');
-    const roleArn = `arn:aws:iam::${emu.accountId}:role/${unique('guarded')}`;
+    const roleArn = `arn:aws:iam::${emu.accountId}:role/${uniqueName('guarded')}`;
     emu.sts.configureRole(roleArn, { externalId: 'right' });
-    const source = new AwsSource({
-      clientConfig: { ...emu.clientConfig, maxAttempts: 1 },
-      roleArn,
-      externalId: 'wrong',
-      stsClientConfig: emu.clientConfig,
-    });
+    const source = emulatorSource({ roleArn, externalId: 'wrong', stsClientConfig: emu.clientConfig });
     const error = await source.getSecretValue({ secretId: name }).catch((e: unknown) => e);
     expect((error as Error).name).toBe('AccessDeniedError');
     source.close();

@@ -1,8 +1,6 @@
-import { randomBytes } from 'node:crypto';
-import { CreateSecretCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
-import { type Emulator, startEmulator } from '@latchkey/emulator';
+import { CreateSecretCommand } from '@aws-sdk/client-secrets-manager';
 import {
-  AwsSource,
+  type AwsSource,
   type BatchItem,
   ManualClock,
   type SecretRequest,
@@ -10,22 +8,13 @@ import {
   SecretsCache,
   type SecretsCacheOptions,
 } from '@latchkey/sdk';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { admin, emu, emulatorSource, uniqueName, useEmulator } from '../support/emulator.js';
 import { seededRandom } from '../support/random.js';
 import { settle } from '../support/stub-source.js';
 
-/** Integration: a long upstream outage on the emulator (fault injection), on a manual clock, then recovery. */
-let emu: Emulator;
-let admin: SecretsManagerClient;
-
-beforeAll(async () => {
-  emu = await startEmulator({ host: '127.0.0.1', port: 0 });
-  admin = new SecretsManagerClient({ ...emu.clientConfig, maxAttempts: 1 });
-});
-afterAll(async () => {
-  admin.destroy();
-  await emu.close();
-});
+/** A long upstream outage on the emulator (fault injection), on a manual clock, then recovery. */
+useEmulator();
 
 /** A source that knows when none of its calls is in flight, so a test on a manual clock can wait for the background
  * refreshes a step started before taking the next one. */
@@ -74,13 +63,13 @@ class TrackedSource implements SecretSource {
 async function cacheWithSecrets(count: number, options: SecretsCacheOptions) {
   const names = await Promise.all(
     Array.from({ length: count }, async () => {
-      const name = `recovery-${randomBytes(4).toString('hex')}`;
+      const name = uniqueName('recovery');
       await admin.send(new CreateSecretCommand({ Name: name, SecretString: `value of ${name}` }));
       return name;
     }),
   );
   const clock = new ManualClock(Date.now());
-  const source = new TrackedSource(new AwsSource({ clientConfig: { ...emu.clientConfig, maxAttempts: 1 } }));
+  const source = new TrackedSource(emulatorSource());
   const cache = new SecretsCache({ source, clock, random: seededRandom(7), refreshAhead: 0, ...options });
   for (const name of names) await cache.get(name);
   return { names, clock, source, cache };
