@@ -20,7 +20,8 @@ describe('templates', () => {
     );
     const renderer = startTemplateRenderer([template], reader, captureLogger(new LineCapture()));
     try {
-      await expect.poll(() => existsSync(path)).toBe(true);
+      // The renderer writes with fsync and rename; a loaded machine can take longer than poll's default 1 s.
+      await expect.poll(() => existsSync(path), { timeout: 10_000 }).toBe(true);
       expect(readFileSync(path, 'utf8')).toBe('pw-7');
     } finally {
       await renderer.close();
