@@ -7,10 +7,10 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { chmod, chown, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { freePort } from './ports.js';
 
 const run = promisify(execFile);
 
@@ -40,17 +40,6 @@ async function findPostgresBin(): Promise<string | undefined> {
     'ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1',
   ]);
   return stdout.trim() || undefined;
-}
-
-async function freeLoopbackPort(): Promise<number> {
-  return new Promise((resolve, reject) => {
-    const server = createServer();
-    server.once('error', reject);
-    server.listen(0, '127.0.0.1', () => {
-      const address = server.address();
-      server.close(() => (typeof address === 'object' && address ? resolve(address.port) : reject()));
-    });
-  });
 }
 
 /** Starts a fresh cluster; call `stop()` in afterAll. Takes a few seconds (initdb). */
@@ -96,7 +85,7 @@ export async function startPostgresCluster(options: PostgresClusterOptions = {})
   ]);
   await rm(passwordFile);
 
-  const port = await freeLoopbackPort();
+  const port = await freePort();
   const settings = [
     `-p ${port}`,
     '-c listen_addresses=127.0.0.1',
