@@ -117,9 +117,13 @@ async function runCase(
       const startedAt = performance.now();
       const { versionId, status, error } = await rotateOnce(stack, db, secretId);
       await rememberPassword(stack, secretId, secrets);
-      if (status === 'succeeded') succeeded += 1;
-      else rotationErrors.push(`rotation ${i} ${status}${error ? `: ${error}` : ''}`);
       options.progress?.(`${tag}: rotation ${i} ${status} (version ${versionId.slice(0, 8)})`);
+      if (status !== 'succeeded') {
+        // Secrets Manager refuses the next rotation while this one's AWSPENDING remains: report this failure.
+        rotationErrors.push(`rotation ${i} ${status}${error ? `: ${error}` : ''}`);
+        break;
+      }
+      succeeded += 1;
       const finishedAt = performance.now();
       // The next rotation once the example has queried since this one, and not before rotateEveryMs.
       await waitFor(

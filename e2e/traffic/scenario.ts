@@ -175,6 +175,8 @@ export async function runScenario(
       };
       rotations.push(record);
       options.progress(describeRotation(tag, i + 1, record));
+      // Secrets Manager refuses the next rotation while a failed one's AWSPENDING remains: the report shows this one.
+      if (status !== 'succeeded') break;
       before = after;
     }
     // Both apps must still be up after the last rotation: wait for a query of each (the check reports a miss).
