@@ -38,10 +38,15 @@ const SIDECAR_DIR = fileURLToPath(new URL('../packages/sidecar/', import.meta.ur
 const BIN = `${SIDECAR_DIR}dist/bin/latchkey.js`;
 const BUNDLE = `${SIDECAR_DIR}dist/bundle/latchkey.cjs`;
 const TOKEN = 'bench-token';
-/** The node flags of deploy/Dockerfile's ENTRYPOINT (and the npm bin's shebang): V8's memory reducer off and a small
- * young generation (the Dockerfile says why). Without the first, a sidecar that waited idle while another process was
+/** The node flags of deploy/Dockerfile's ENTRYPOINT (and the npm bin's shebang): V8's memory reducer off, a small
+ * young generation, no Maglev tier and one V8 background thread (the Dockerfile says why). Without the first, a sidecar that waited idle while another process was
  * measured answered about 12 % fewer requests per second. */
-const CONTAINER_NODE_FLAGS = ['--no-memory-reducer', '--max-semi-space-size=1'];
+const CONTAINER_NODE_FLAGS = [
+  '--no-memory-reducer',
+  '--max-semi-space-size=1',
+  '--no-maglev',
+  '--v8-pool-size=1',
+];
 /** The image sets none; one in the benchmark's own environment must not reach the processes measured. */
 const CONTAINER_ENV = { NODE_OPTIONS: '' };
 const CONNECTIONS = 32;

@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=1
+#!/usr/bin/env -S node --no-memory-reducer --max-semi-space-size=1 --no-maglev --v8-pool-size=1
 import { main } from '../cli/main.js';
 import { shortenNodeSupportWarning } from '../node-support.js';
 

@@ -6,7 +6,7 @@ import type { SecretsManagerClientConfig } from '@aws-sdk/client-secrets-manager
 import type { SSMClient, SSMClientConfig } from '@aws-sdk/client-ssm';
 import type { STSClientConfig } from '@aws-sdk/client-sts';
 import { SecretsCache } from '@latchkey/sdk';
-import { lazyAwsSource } from '@latchkey/sdk/internal';
+import { collectBody, lazyAwsSource } from '@latchkey/sdk/internal';
 import { promMetrics } from '@latchkey/sdk/metrics';
 import { cacheSettings } from '../config/cache-settings.js';
 import type { SidecarConfig } from '../config/schema.js';
@@ -106,6 +106,7 @@ export function awsParameters(
   clientOverrides: SecretsManagerClientConfig = {},
 ): ParameterCache {
   const clientConfig = {
+    streamCollector: collectBody,
     ...awsClientConfig(config, config.parameterTimeoutMs),
     ...clientOverrides,
   } as SSMClientConfig;

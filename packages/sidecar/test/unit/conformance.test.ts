@@ -262,4 +262,14 @@ describe('metrics', () => {
     // No per-collection GC observer: it cost about 2 µs per request.
     expect(response.body).not.toContain('latchkey_sidecar_nodejs_gc_duration_seconds');
   });
+
+  it('reports event-loop delays from the scrape after the first, which starts their monitor', async () => {
+    const p99 = async () => {
+      const { body } = await rawRequest(stack.url, '/metrics');
+      return Number(/^latchkey_sidecar_nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(body)?.[1]);
+    };
+    await p99();
+    // The monitor samples every 10 ms; some delay, however small, is recorded within the poll's deadline.
+    await expect.poll(p99, { timeout: 5_000, interval: 50 }).toBeGreaterThan(0);
+  });
 });

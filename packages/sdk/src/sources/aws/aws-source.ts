@@ -13,6 +13,7 @@ import { UpstreamUnavailableError } from '../../errors.js';
 import type { SecretValue } from '../../types/secret.js';
 import type { BatchItem, SecretDescription, SecretRequest, SecretSource } from '../../types/source.js';
 import { mapUpstreamError } from '../upstream-error.js';
+import { collectBody } from './body-collector.js';
 import { addLatchkeyUserAgent } from './user-agent.js';
 
 /** Cross-account access: the source assumes this role through STS and renews the credentials before they expire. */
@@ -66,11 +67,13 @@ export class AwsSource implements SecretSource {
     this.#ownsClient = client === undefined;
     this.client =
       client ??
-      new SecretsManagerClient(
-        roleArn === undefined
-          ? clientConfig
-          : { ...clientConfig, credentials: roleCredentials({ ...options, roleArn }, clientConfig) },
-      );
+      new SecretsManagerClient({
+        streamCollector: collectBody,
+        ...clientConfig,
+        ...(roleArn === undefined
+          ? {}
+          : { credentials: roleCredentials({ ...options, roleArn }, clientConfig) }),
+      });
     addLatchkeyUserAgent(this.client);
   }
 
