@@ -3,7 +3,8 @@
 //   (also a separate process) answering the same bytes; keep-alive, 32 connections; wrk when installed, else autocannon;
 // - upstream calls for 1000 concurrent cold requests of one secret (target: exactly 1);
 // - resident memory of a sidecar process, idle and holding 1000 cached 4 KB secrets, minus a bare node:http
-//   server's on the same runtime in the same run (targets: at most 12 MB idle, at most 30 MB with the secrets);
+//   server's on the same runtime in the same run (targets: at most 12 MB idle, at most 30 MB with the secrets), and,
+//   for context, the bare server's after it has answered as many requests as the sidecar;
 // throughput and memory on each runtime found: the machine's Node and the pinned Node 22 and 24 of
 // scripts/node-binary.mjs;
 // the sidecar processes run as the container image runs them (the bundle with deploy/Dockerfile's node flags, no
@@ -340,6 +341,19 @@ async function idleRssMb(server: Started, path: string): Promise<number> {
   return rssMb(server.child.pid as number);
 }
 
+/** Resident memory once the server has answered `count` requests in all (one already), 16 at a time. */
+async function answeredRssMb(server: Started, path: string, count: number): Promise<number> {
+  const pool = new Pool(server.url, { connections: 16 });
+  let left = count - 1;
+  await Promise.all(
+    Array.from({ length: 16 }, async () => {
+      while (left-- > 0) await (await pool.request({ path, method: 'GET' })).body.text();
+    }),
+  );
+  await pool.close();
+  return rssMb(server.child.pid as number);
+}
+
 async function memory(emulator: Emulator, ids: readonly string[], { node, version }: Runtime): Promise<void> {
   const bare = await startBareServer('healthy', { 'content-type': 'text/plain' }, node);
   const sidecar = await startProcess(sidecarArgs(BUNDLE, emulator), sidecarEnv(emulator), node);
@@ -347,7 +361,8 @@ async function memory(emulator: Emulator, ids: readonly string[], { node, versio
     const bareMb = await idleRssMb(bare, '/');
     const idle = await idleRssMb(sidecar, '/ping');
     const pool = new Pool(sidecar.url, { connections: 16 });
-    for (let i = 0; i < ids.length; i += 20) {
+    let answered = 1;
+    for (let i = 0; i < ids.length; i += 20, answered++) {
       const query = ids
         .slice(i, i + 20)
         .map((id) => `secretId=${encodeURIComponent(id)}`)
@@ -367,6 +382,7 @@ async function memory(emulator: Emulator, ids: readonly string[], { node, versio
         headers: { 'X-Aws-Parameters-Secrets-Token': TOKEN },
       });
       await response.body.text();
+      answered++;
     }
     await pool.close();
     const loaded = rssMb(sidecar.child.pid as number);
@@ -376,6 +392,12 @@ async function memory(emulator: Emulator, ids: readonly string[], { node, versio
       Number(/latchkey_sidecar_nodejs_heap_size_used_bytes (\d+)/.exec(metrics)?.[1] ?? 0) / 1048576;
     console.log(
       `Node ${version}: resident memory: bare node:http ${bareMb.toFixed(1)} MB; sidecar ${idle.toFixed(1)} MB idle (+${(idle - bareMb).toFixed(1)} MB, target <= 12), ${loaded.toFixed(1)} MB with ${entries} cached 4 KB secrets (+${(loaded - bareMb).toFixed(1)} MB, target <= 30); JS heap in use: ${heapUsed.toFixed(1)} MB`,
+    );
+    // Context, not the target: answering requests grows the bare server too (V8's optimizing compiler, once code is
+    // hot, brings in megabytes of the Node binary's pages), so the same count shows what is the sidecar's own.
+    const warmBareMb = await answeredRssMb(bare, '/', answered);
+    console.log(
+      `Node ${version}: bare node:http after answering the same ${answered} requests: ${warmBareMb.toFixed(1)} MB; the sidecar with the secrets is +${(loaded - warmBareMb).toFixed(1)} MB over it`,
     );
   } finally {
     await Promise.all([stop(sidecar.child), stop(bare.child)]);
