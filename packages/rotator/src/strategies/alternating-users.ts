@@ -57,13 +57,11 @@ async function loginOrFail(
   label: string,
   overrides: { dbname?: string | undefined } = {},
 ) {
-  const session = await tryLogin(context, credentialsOf(secret, overrides), label);
+  const { session, failure } = await tryLogin(context, credentialsOf(secret, overrides), label);
   if (!session) {
     throw new LoginError(
-      `secret ${context.secretId}: unable to log into the database with the ${label} credentials`,
-      {
-        secretId: context.secretId,
-      },
+      `secret ${context.secretId}: unable to log into the database with the ${label} credentials (${failure})`,
+      { secretId: context.secretId },
     );
   }
   return session;

@@ -15,23 +15,37 @@ export function credentialsOf(secret: DatabaseSecret, overrides: Partial<Credent
   };
 }
 
+/** A login that worked, or why it did not: which credentials, and the driver's error code (`timeout` for a connect
+ * that ran out of time, `error` when there is no code), never the driver's message. */
+export type LoginAttempt =
+  | { readonly session: EngineSession; readonly failure?: undefined }
+  | { readonly session?: undefined; readonly failure: string };
+
+function failureReason(error: unknown): string {
+  const code = errorCode(error);
+  if (code !== undefined) return code;
+  // node-postgres's connect timeout has no code: "Connection terminated due to connection timeout".
+  return error instanceof Error && /timeout/i.test(error.message) ? 'timeout' : 'error';
+}
+
 /**
- * Logs in, or returns undefined when the database refuses or cannot be reached. Logs who and where, and the
- * driver's error code, never the password or the driver's message.
+ * Logs in, or says why the database refused or could not be reached. Logs who and where, and the reason, never the
+ * password or the driver's message.
  */
 export async function tryLogin(
   context: StepContext,
   credentials: Credentials,
   label: string,
-): Promise<EngineSession | undefined> {
+): Promise<LoginAttempt> {
   const who = { label, username: credentials.username, host: credentials.host, port: credentials.port };
   try {
     const session = await context.engine.connect(credentials, context.logger);
     context.logger.info(who, 'logged in to the database');
-    return session;
+    return { session };
   } catch (error) {
-    context.logger.info({ ...who, code: errorCode(error) ?? 'error' }, 'database login failed');
-    return undefined;
+    const reason = failureReason(error);
+    context.logger.info({ ...who, code: reason }, 'database login failed');
+    return { failure: `${label}: ${reason}` };
   }
 }
 

@@ -29,9 +29,9 @@ export const singleUserStrategy: RotationStrategy = {
 
   async setSecret(context, current, pending) {
     // A retry after the password was changed: the pending credentials already work.
-    const pendingSession = await tryLogin(context, credentialsOf(pending), 'AWSPENDING');
-    if (pendingSession) {
-      await pendingSession.close();
+    const pendingLogin = await tryLogin(context, credentialsOf(pending), 'AWSPENDING');
+    if (pendingLogin.session) {
+      await pendingLogin.session.close();
       context.logger.info({ username: pending.username }, 'setSecret: the pending password is already set');
       return;
     }
@@ -41,34 +41,35 @@ export const singleUserStrategy: RotationStrategy = {
         { secretId: context.secretId },
       );
     }
-    let session = await tryLogin(context, credentialsOf(current), 'AWSCURRENT');
-    if (!session) {
+    const failures: (string | undefined)[] = [pendingLogin.failure];
+    let login = await tryLogin(context, credentialsOf(current), 'AWSCURRENT');
+    if (!login.session) {
+      failures.push(login.failure);
       // Checked before logging in with it (AWS's function checks after, defect 4 in rotation.md).
       const previous = await readPrevious(context);
       if (previous && sameAccount(previous, pending)) {
-        session = await tryLogin(context, credentialsOf(previous, { tls: current.tls }), 'AWSPREVIOUS');
+        login = await tryLogin(context, credentialsOf(previous, { tls: current.tls }), 'AWSPREVIOUS');
+        failures.push(login.failure);
       } else if (previous) {
         context.logger.warn('setSecret: AWSPREVIOUS names a different user or host; not trying it');
       }
     }
-    if (!session) {
+    if (!login.session) {
       throw new LoginError(
-        `secret ${context.secretId}: unable to log into the database with the pending, current or previous secret`,
+        `secret ${context.secretId}: unable to log into the database with the pending, current or previous secret (${failures.filter(Boolean).join('; ')})`,
         { secretId: context.secretId },
       );
     }
-    await using(session, (s) => s.changeOwnPassword(pending.password));
+    await using(login.session, (s) => s.changeOwnPassword(pending.password));
     context.logger.info({ username: pending.username, host: pending.host }, 'setSecret: password changed');
   },
 
   async testSecret(context, _current, pending) {
-    const session = await tryLogin(context, credentialsOf(pending), 'AWSPENDING');
+    const { session, failure } = await tryLogin(context, credentialsOf(pending), 'AWSPENDING');
     if (!session) {
       throw new LoginError(
-        `secret ${context.secretId}: unable to log into the database with the pending secret`,
-        {
-          secretId: context.secretId,
-        },
+        `secret ${context.secretId}: unable to log into the database with the pending secret (${failure})`,
+        { secretId: context.secretId },
       );
     }
     await using(session, (s) => s.ping());

@@ -226,7 +226,7 @@ describe('finishSecret', () => {
     [
       'a password the database refuses',
       JSON.stringify({ ...CURRENT, password: 'Pw!9xQz#' }),
-      /unable to log into the database/,
+      /unable to log into the database with the pending secret \(AWSPENDING: 1045\)/,
     ],
   ])('refuses to promote a pending version %s, and AWSCURRENT stays', async (_what, pending, reason) => {
     describeWith({ 'tok-1': ['AWSCURRENT'], 'tok-2': ['AWSPENDING'] });

@@ -116,6 +116,42 @@ describe('single user setSecret', () => {
   });
 });
 
+describe('login failures', () => {
+  /** A database that refuses every login with `error`. */
+  const refusing = (error: Error): DatabaseEngine => ({
+    family: 'postgres',
+    connect: () => Promise.reject(error),
+  });
+  const current = secret({ username: 'app', password: 'Cur-pw!9' });
+  const pending = secret({ username: 'app', password: 'New-pw!9' });
+
+  it.each([
+    ['a driver code', Object.assign(new Error('password authentication failed'), { code: '28P01' }), '28P01'],
+    [
+      "node-postgres's connect timeout",
+      new Error('Connection terminated due to connection timeout'),
+      'timeout',
+    ],
+    ['no code', new Error('something else'), 'error'],
+  ])('name each credential tried and why it failed (%s), never a password', async (_what, error, reason) => {
+    const single = singleUserStrategy.setSecret(context(refusing(error)), current, pending);
+    await expect(single).rejects.toThrow(
+      `unable to log into the database with the pending, current or previous secret (AWSPENDING: ${reason}; AWSCURRENT: ${reason})`,
+    );
+    const alternating = alternatingUsersStrategy.testSecret(
+      context(refusing(error)),
+      secret({ username: 'app', password: 'Cur-pw!9', masterarn: 'arn:m' }),
+      secret({ username: 'app_clone', password: 'New-pw!9', masterarn: 'arn:m' }),
+    );
+    await expect(alternating).rejects.toThrow(
+      `unable to log into the database with the AWSPENDING credentials (AWSPENDING: ${reason})`,
+    );
+    for (const failure of [single, alternating]) {
+      await expect(failure).rejects.not.toThrow(/pw!9|authentication failed|terminated/);
+    }
+  });
+});
+
 describe('alternating users setSecret', () => {
   const current = secret({ username: 'app', password: 'cur', masterarn: 'arn:m' });
   const pending = secret({ username: 'app_clone', password: 'new', masterarn: 'arn:m' });
