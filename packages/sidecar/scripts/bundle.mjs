@@ -95,6 +95,50 @@ const withoutHttp2 = {
 };
 
 /**
+ * Node modules the AWS SDK files load at import but use one function of, replaced there by a stand-in with just that
+ * function (scripts/stand-ins/, each saying what it saves; a test checks each against the real module). A stand-in is
+ * only right for the SDK modules it was checked against: one imported from anywhere else fails the build, so an SDK
+ * upgrade that starts using more of the module is looked at first.
+ */
+const STAND_INS = [
+  {
+    module: /^(node:)?zlib$/,
+    file: 'zlib.cjs',
+    // zlib.crc32, read at import.
+    importers: [/[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]checksum[\\/]crc32[\\/]Crc32Node\.js$/],
+  },
+  {
+    module: /^(node:)?fs\/promises$/,
+    file: 'fs-promises.cjs',
+    // readFile: the shared config and SSO token files, and the container credentials' token file.
+    importers: [
+      /[\\/]@smithy[\\/]core[\\/]dist-es[\\/]submodules[\\/]config[\\/]shared-ini-file-loader[\\/](readFile|getSSOTokenFromFile)\.js$/,
+      /[\\/]@aws-sdk[\\/]credential-provider-http[\\/]dist-cjs[\\/]index\.js$/,
+    ],
+  },
+];
+
+export const withStandIns = {
+  name: 'with-stand-ins',
+  setup(builder) {
+    for (const { module, file, importers } of STAND_INS) {
+      builder.onResolve({ filter: module }, (args) => {
+        if (!importers.some((importer) => importer.test(args.importer))) {
+          return {
+            errors: [
+              {
+                text: `${args.path} is imported by ${args.importer}, which scripts/stand-ins/${file} was not checked against: check what it uses, then add it to STAND_INS`,
+              },
+            ],
+          };
+        }
+        return { path: `${root}scripts/stand-ins/${file}` };
+      });
+    }
+  },
+};
+
+/**
  * The AWS SDK clients our code imports go to files of their own beside the bundle, each read only when one of its
  * clients is first loaded. Source text costs resident memory whether or not it runs: V8 keeps the text and what it
  * learnt parsing it (on Node 24, a bare node:http server carrying 1.7 MB of never-called code held 7.1 MB more), and
@@ -170,7 +214,7 @@ export async function bundle(entry, outfile) {
           sourcefile: file,
         },
         outfile: join(dirname(outfile), file),
-        plugins: [withoutHttp2],
+        plugins: [withoutHttp2, withStandIns],
       }),
     ),
   ]);

