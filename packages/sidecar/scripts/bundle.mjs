@@ -182,8 +182,8 @@ const COMMON = {
   // The runtime the image and the self-contained Lambda layers ship. Syntax stays as written (ES2022), and CI runs
   // the bundle on Node 20 and 22 too.
   target: 'node24',
-  // Whitespace only: the bundle's text and what V8 keeps from parsing it are resident for the process's life. Names
-  // stay (the SDK's error classes name themselves after their class) and syntax stays as written.
+  // The text and what V8 keeps from parsing it are resident for the process's life. Whitespace only here, so our
+  // code's names stay in stack traces; the AWS SDK files are minified further below.
   minifyWhitespace: true,
   sourcemap: false,
   legalComments: 'none',
@@ -214,6 +214,12 @@ export async function bundle(entry, outfile) {
           sourcefile: file,
         },
         outfile: join(dirname(outfile), file),
+        // Names and syntax minified too: the SDK names its errors, commands and clients with string fields
+        // (`name = "ResourceNotFoundException"`, the command's and client's names in its middleware context), never
+        // by class name. aws-sdk.cjs goes from 854 to 478 KB, and a sidecar holding 1000 secrets is about 0.6 MB
+        // smaller on Node 24.
+        minifyIdentifiers: true,
+        minifySyntax: true,
         plugins: [withoutHttp2, withStandIns],
       }),
     ),
