@@ -41,7 +41,7 @@ export const singleUserStrategy: RotationStrategy = {
         { secretId: context.secretId },
       );
     }
-    const failures: (string | undefined)[] = [pendingLogin.failure];
+    const failures: string[] = [pendingLogin.failure];
     let login = await tryLogin(context, credentialsOf(current), 'AWSCURRENT');
     if (!login.session) {
       failures.push(login.failure);
@@ -49,14 +49,14 @@ export const singleUserStrategy: RotationStrategy = {
       const previous = await readPrevious(context);
       if (previous && sameAccount(previous, pending)) {
         login = await tryLogin(context, credentialsOf(previous, { tls: current.tls }), 'AWSPREVIOUS');
-        failures.push(login.failure);
+        if (login.failure !== undefined) failures.push(login.failure);
       } else if (previous) {
         context.logger.warn('setSecret: AWSPREVIOUS names a different user or host; not trying it');
       }
     }
     if (!login.session) {
       throw new LoginError(
-        `secret ${context.secretId}: unable to log into the database with the pending, current or previous secret (${failures.filter(Boolean).join('; ')})`,
+        `secret ${context.secretId}: unable to log into the database with the pending, current or previous secret (${failures.join('; ')})`,
         { secretId: context.secretId },
       );
     }
