@@ -57,7 +57,7 @@ export class Exchange {
     const { cache, body } = reply;
     const headers: Record<string, string> = {
       'content-type': reply.contentType,
-      'content-length': String(Buffer.byteLength(body)),
+      'content-length': reply.contentLength ?? String(Buffer.byteLength(body)),
       'cache-control': 'no-store',
       'x-request-id': this.id,
     };

@@ -4,11 +4,14 @@ import type { AuditRecord } from '../audit/audit-line.js';
 import { type Denial, denialMessage } from '../auth/authorize.js';
 import type { Client } from '../auth/clients.js';
 import { classifyError, errorBody } from './bodies/error-body.js';
+import type { RenderedBody } from './bodies/secret-body.js';
 
 export interface Reply {
   readonly status: number;
   readonly contentType: string;
   readonly body: string;
+  /** The body's length in bytes, when it was measured beforehand (a kept body); else the body is measured. */
+  readonly contentLength?: string;
   /** How the cache served the body: the `X-Cache` header and the audit line's `cache`. */
   readonly cache?: CacheStatus;
   readonly decision: AuditRecord['decision'];
@@ -34,6 +37,18 @@ export function jsonReply(
   decision: Reply['decision'] = 'allow',
 ): Reply {
   return { status, contentType: JSON_TYPE, body, cache, decision };
+}
+
+/** A secret served with its rendered body. */
+export function renderedReply(rendered: RenderedBody, cache: CacheStatus): Reply {
+  return {
+    status: 200,
+    contentType: JSON_TYPE,
+    body: rendered.text,
+    contentLength: rendered.contentLength,
+    cache,
+    decision: 'allow',
+  };
 }
 
 /** An error in the agent's JSON shape, `{"__type", "message"}`. */

@@ -32,15 +32,24 @@ const PING_EXTRA_CONNECTIONS = 2;
 /** What scanHeaders answers when a forwarding header is present. */
 const FORWARDED = Symbol('forwarded');
 
+/** The lengths of the header names scanHeaders looks for. Most of a request's headers (Host, User-Agent, Accept)
+ * have none of these lengths and are passed over without being lower-cased and looked up. */
+function wantedLengths(tokenHeaders: ReadonlySet<string>): ReadonlySet<number> {
+  return new Set([...FORWARDING_HEADERS, ...tokenHeaders].map((name) => name.length));
+}
+
 /** FORWARDED if a forwarding header is present, else the first value of each token header present. */
 function scanHeaders(
   raw: readonly string[],
   tokenHeaders: ReadonlySet<string>,
+  lengths: ReadonlySet<number>,
 ): readonly string[] | typeof FORWARDED {
   const names: string[] = [];
   const tokens: string[] = [];
   for (let i = 0; i < raw.length; i += 2) {
-    const name = (raw[i] as string).toLowerCase();
+    const rawName = raw[i] as string;
+    if (!lengths.has(rawName.length)) continue;
+    const name = rawName.toLowerCase();
     if (FORWARDING_HEADERS.has(name)) return FORWARDED;
     if (tokenHeaders.has(name) && !names.includes(name)) {
       names.push(name);
@@ -62,13 +71,14 @@ export function createRequestHandler(
   // at the first request: node:crypto is not loaded at start-up (see auth/token.ts).
   let idPrefix: string | undefined;
   let sequence = 0;
+  const lengths = wantedLengths(ctx.tokenHeaders);
   return (req, res) => {
     ctx.connections.busy(req.socket);
     idPrefix ??= randomIdPrefix();
     const exchange = new Exchange(ctx, req, res, idPrefix + (++sequence).toString(36));
     let answer: Answer;
     try {
-      answer = dispatch(ctx, req);
+      answer = dispatch(ctx, req, lengths);
     } catch (error) {
       answer = { route: 'unknown', client: undefined, subject: undefined, reply: failedReply(error) };
     }
@@ -138,7 +148,7 @@ function routeAnswer(
 }
 
 /** Runs the checks in order, then the route's handler. */
-function dispatch(ctx: HandlerContext, req: IncomingMessage): Answer {
+function dispatch(ctx: HandlerContext, req: IncomingMessage, lengths: ReadonlySet<number>): Answer {
   if (req.rawHeaders.length > MAX_HEADERS * 2)
     return refusal('unknown', undefined, 431, 'Request Header Fields Too Large');
   const url = req.url ?? '/';
@@ -163,7 +173,7 @@ function dispatch(ctx: HandlerContext, req: IncomingMessage): Answer {
     return { route: probe, client: undefined, subject: undefined, reply };
   }
 
-  const tokens = scanHeaders(req.rawHeaders, ctx.tokenHeaders);
+  const tokens = scanHeaders(req.rawHeaders, ctx.tokenHeaders, lengths);
   if (tokens === FORWARDED) return refusal('unknown', undefined, 400, 'Forwarded');
   const client = tokens.length === 0 ? undefined : ctx.clients.identify(tokens);
   if (client === undefined) return refusal('unknown', undefined, 403, 'Bad Token');

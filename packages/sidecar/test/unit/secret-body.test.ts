@@ -20,9 +20,21 @@ describe('rendered bodies', () => {
     const value = secretValue('app/db', 'p4ss');
     const first = renderer.render(value);
     expect(renderer.size).toBe(0);
-    expect(renderer.render(value)).toBe(first);
+    const second = renderer.render(value);
+    expect(second).toEqual(first);
     expect(renderer.size).toBe(1);
-    expect(JSON.parse(first).SecretString).toBe('p4ss');
+    expect(renderer.render(value)).toBe(second);
+    expect(JSON.parse(first.text).SecretString).toBe('p4ss');
+  });
+
+  it('gives each body its length in UTF-8 bytes, kept with the body', () => {
+    const renderer = new SecretBodyRenderer('string');
+    const value = secretValue('app/db', 'pässwörd-密码-🔑');
+    for (const rendered of [renderer.render(value), renderer.render(value), renderer.render(value)]) {
+      expect(rendered.contentLength).toBe(String(Buffer.from(rendered.text, 'utf8').length));
+      expect(rendered.contentLength).not.toBe(String(rendered.text.length));
+    }
+    expect(renderer.size).toBe(1);
   });
 
   it('drops the body of a replaced version, whichever reader (own or per role) replaced it', () => {

@@ -36,6 +36,13 @@ export function secretBodyObject(value: SecretValue, format: CreatedDateFormat):
   return body;
 }
 
+/** A serialized body and its length in bytes, as the Content-Length header gives it. */
+export interface RenderedBody {
+  readonly text: string;
+  /** Measured once per body: counting a string's UTF-8 bytes reads all of it, and a kept body is sent many times. */
+  readonly contentLength: string;
+}
+
 /** Characters of serialized bodies kept: plenty for the secrets an app reads over and over. */
 const MEMO_CHARS = 1024 * 1024;
 
@@ -45,9 +52,9 @@ const MEMO_CHARS = 1024 * 1024;
  * version the cache has replaced or no longer holds (evicted, invalidated, unreadable) is dropped at once (`forget`):
  * an old secret does not linger in memory until newer bodies push it out. */
 export class SecretBodyRenderer {
-  private readonly memo = new LRUCache<SecretValue, string>({
+  private readonly memo = new LRUCache<SecretValue, RenderedBody>({
     maxSize: MEMO_CHARS,
-    sizeCalculation: (body) => body.length,
+    sizeCalculation: (body) => body.text.length,
   });
   private readonly renderedOnce = new WeakSet<SecretValue>();
   readonly format: CreatedDateFormat;
@@ -66,13 +73,14 @@ export class SecretBodyRenderer {
     this.memo.delete(value);
   }
 
-  render(value: SecretValue): string {
+  render(value: SecretValue): RenderedBody {
     let body = this.memo.get(value);
     if (body === undefined) {
-      body = JSON.stringify(secretBodyObject(value, this.format));
+      const text = JSON.stringify(secretBodyObject(value, this.format));
+      body = { text, contentLength: String(Buffer.byteLength(text)) };
       if (!this.renderedOnce.has(value)) this.renderedOnce.add(value);
       // A body larger than the whole memo is served without being kept.
-      else if (body.length <= MEMO_CHARS) this.memo.set(value, body);
+      else if (text.length <= MEMO_CHARS) this.memo.set(value, body);
     }
     return body;
   }

@@ -5,7 +5,7 @@ import { authorizeRequest, authorizeResource, authorizeRole } from '../../auth/a
 import type { Client } from '../../auth/clients.js';
 import type { HandlerContext } from '../context.js';
 import type { SecretQuery } from '../params.js';
-import { deniedReply, jsonReply, type Reply } from '../reply.js';
+import { deniedReply, type Reply, renderedReply } from '../reply.js';
 
 const ACTION = 'secretsmanager:GetSecretValue';
 
@@ -43,5 +43,5 @@ function answer(ctx: HandlerContext, client: Client, { value, status }: CacheLoo
   const denial = authorizeResource(client, ACTION, value);
   return denial !== undefined
     ? deniedReply(client, denial)
-    : jsonReply(200, ctx.renderer.render(value), status);
+    : renderedReply(ctx.renderer.render(value), status);
 }
