@@ -95,12 +95,12 @@ const withoutHttp2 = {
 };
 
 /**
- * Node modules the AWS SDK files load at import but use one function of, replaced there by a stand-in with just that
- * function (scripts/stand-ins/, each saying what it saves; a test checks each against the real module). A stand-in is
- * only right for the SDK modules it was checked against: one imported from anywhere else fails the build, so an SDK
- * upgrade that starts using more of the module is looked at first.
+ * Node modules that a dependency loads at import but uses one or two things of, replaced for that dependency by a
+ * stand-in with just those (scripts/stand-ins/, each saying what it saves; a test checks each against the real
+ * module). A stand-in is only right for the modules it was checked against, so only they get it: any other importer
+ * (undici's files import node:assert too, for example) gets the real module.
  */
-const STAND_INS = [
+const SDK_STAND_INS = [
   {
     module: /^(node:)?zlib$/,
     file: 'zlib.cjs',
@@ -118,25 +118,39 @@ const STAND_INS = [
   },
 ];
 
-export const withStandIns = {
-  name: 'with-stand-ins',
-  setup(builder) {
-    for (const { module, file, importers } of STAND_INS) {
-      builder.onResolve({ filter: module }, (args) => {
-        if (!importers.some((importer) => importer.test(args.importer))) {
-          return {
-            errors: [
-              {
-                text: `${args.path} is imported by ${args.importer}, which scripts/stand-ins/${file} was not checked against: check what it uses, then add it to STAND_INS`,
-              },
-            ],
-          };
-        }
-        return { path: `${root}scripts/stand-ins/${file}` };
-      });
-    }
+/** The same for the bundle's own code: the logger's dependencies. */
+const MAIN_STAND_INS = [
+  {
+    module: /^(node:)?assert$/,
+    file: 'assert.cjs',
+    // assert(value, message), one check of a file descriptor.
+    importers: [/[\\/]sonic-boom[\\/]index\.js$/],
   },
-};
+  {
+    module: /^(node:)?worker_threads$/,
+    file: 'worker-threads.cjs',
+    // isMainThread, read at import.
+    importers: [/[\\/]pino[\\/]lib[\\/]tools\.js$/],
+  },
+];
+
+/** An esbuild plugin giving each of `standIns` to the importers it was checked against. */
+export function withStandIns(standIns) {
+  return {
+    name: 'with-stand-ins',
+    setup(builder) {
+      for (const { module, file, importers } of standIns) {
+        builder.onResolve({ filter: module }, (args) =>
+          importers.some((importer) => importer.test(args.importer))
+            ? { path: `${root}scripts/stand-ins/${file}` }
+            : undefined,
+        );
+      }
+    },
+  };
+}
+export const sdkStandIns = withStandIns(SDK_STAND_INS);
+export const mainStandIns = withStandIns(MAIN_STAND_INS);
 
 /**
  * The AWS SDK clients our code imports go to files of their own beside the bundle, each read only when one of its
@@ -197,7 +211,7 @@ export async function bundle(entry, outfile) {
       ...COMMON,
       entryPoints: [`${root}${entry}`],
       outfile,
-      plugins: [inlineSdkVersion, sdkWithoutSideEffects, leaveOut, awsSdkFromItsFile],
+      plugins: [inlineSdkVersion, sdkWithoutSideEffects, leaveOut, awsSdkFromItsFile, mainStandIns],
     }),
     ...Object.entries(AWS_SDK_FILES).map(([file, packages]) =>
       build({
@@ -220,7 +234,7 @@ export async function bundle(entry, outfile) {
         // smaller on Node 24.
         minifyIdentifiers: true,
         minifySyntax: true,
-        plugins: [withoutHttp2, withStandIns],
+        plugins: [withoutHttp2, sdkStandIns],
       }),
     ),
   ]);

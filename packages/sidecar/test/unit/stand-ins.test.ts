@@ -1,7 +1,7 @@
 /**
- * The stand-ins the bundle gives the AWS SDK files in place of node:zlib and node:fs/promises (scripts/stand-ins/):
- * each answers as the real module does, loads nothing of it until called, and the bundle refuses to use one for a
- * module it was not checked against.
+ * The stand-ins the bundle gives the AWS SDK files in place of node:zlib and node:fs/promises, and the logger in place
+ * of node:assert and node:worker_threads (scripts/stand-ins/): each answers as the real module does, loads nothing of
+ * it until it must, and the bundle gives one only to the modules it was checked against.
  */
 import { execFile } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -11,6 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
+import { isMainThread, Worker } from 'node:worker_threads';
 import { crc32 } from 'node:zlib';
 import { afterAll, describe, expect, it } from 'vitest';
 
@@ -19,6 +20,8 @@ const scripts = fileURLToPath(new URL('../../scripts/', import.meta.url));
 const require = createRequire(import.meta.url);
 const zlibStandIn = require(`${scripts}stand-ins/zlib.cjs`) as { crc32: typeof crc32 };
 const fsStandIn = require(`${scripts}stand-ins/fs-promises.cjs`) as { readFile: typeof readFile };
+const assertStandIn = require(`${scripts}stand-ins/assert.cjs`) as (value: unknown, message: string) => void;
+const workerThreadsStandIn = `${scripts}stand-ins/worker-threads.cjs`;
 const dir = mkdtempSync(join(tmpdir(), 'latchkey-stand-ins-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -69,15 +72,55 @@ describe('the fs/promises stand-in', () => {
   });
 });
 
-it('the bundle refuses a stand-in for a module it was not checked against', async () => {
+describe('the assert stand-in', () => {
+  it('passes what assert passes and throws what assert throws', () => {
+    expect(() => assertStandIn(true, 'never')).not.toThrow();
+    const thrown = (check: () => void) => {
+      try {
+        check();
+      } catch (error) {
+        return { type: (error as Error).constructor.name, message: (error as Error).message };
+      }
+      return undefined;
+    };
+    const real = thrown(() => require('node:assert')(false, 'sonic.fd must be a number, got string'));
+    expect(real).toEqual({ type: 'AssertionError', message: 'sonic.fd must be a number, got string' });
+    expect(thrown(() => assertStandIn(false, 'sonic.fd must be a number, got string'))).toEqual(real);
+  });
+
+  it('loads node:assert only when a check fails', async () => {
+    expect(await loads('assert.cjs', "m(1 === 1, 'x')", 'assert')).toBe(false);
+    expect(await loads('assert.cjs', "(() => { try { m(false, 'x') } catch {} })()", 'assert')).toBe(true);
+  });
+});
+
+describe('the worker_threads stand-in', () => {
+  it('says whether this is the main thread, as worker_threads does, on the main thread and in a worker', async () => {
+    expect(require(workerThreadsStandIn).isMainThread).toBe(isMainThread);
+    expect(isMainThread).toBe(true);
+    const inWorker = await new Promise((resolve, reject) => {
+      const worker = new Worker(
+        `require('node:worker_threads').parentPort.postMessage(require(${JSON.stringify(workerThreadsStandIn)}).isMainThread)`,
+        { eval: true },
+      );
+      worker.once('message', resolve);
+      worker.once('error', reject);
+    });
+    expect(inWorker).toBe(false);
+  });
+
+  it('does not load node:worker_threads on the main thread', async () => {
+    expect(await loads('worker-threads.cjs', 'm.isMainThread', 'worker_threads')).toBe(false);
+  });
+});
+
+it('the bundle gives a stand-in only to the modules it was checked against', async () => {
   const script = `
     import { build } from 'esbuild';
-    import { withStandIns } from ${JSON.stringify(`${scripts}bundle.mjs`)};
-    await build({ stdin: { contents: "require('node:zlib').gzipSync('x')", sourcefile: 'elsewhere.js' }, bundle: true,
-      platform: 'node', write: false, logLevel: 'silent', plugins: [withStandIns] })
-      .then(() => console.log('built'), (error) => console.log(error.errors[0].text));`;
+    import { sdkStandIns } from ${JSON.stringify(`${scripts}bundle.mjs`)};
+    const { outputFiles } = await build({ stdin: { contents: "require('node:zlib').gzipSync('x')", sourcefile: 'elsewhere.js' },
+      bundle: true, platform: 'node', write: false, logLevel: 'silent', plugins: [sdkStandIns] });
+    console.log(outputFiles[0].text.includes('require("node:zlib")'), outputFiles[0].text.includes('stand-ins'));`;
   const { stdout } = await run(process.execPath, ['--input-type=module', '-e', script], { cwd: scripts });
-  expect(stdout).toContain(
-    'node:zlib is imported by elsewhere.js, which scripts/stand-ins/zlib.cjs was not checked against',
-  );
+  expect(stdout.trim()).toBe('true false');
 });
