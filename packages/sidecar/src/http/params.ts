@@ -20,8 +20,8 @@ export interface SecretQuery {
 
 /**
  * The query's name-value pairs, in order, as `URLSearchParams` reads them. A query with nothing to decode or strip
- * (no `%`, no `+`, no leading `?`), as almost every request's is, is split directly: about 150 ns less per request than building a
- * URLSearchParams and iterating it (Node 24).
+ * (no `%`, no `+`, no leading `?`), as almost every request's is, is split directly: about 150 ns less per request
+ * than building a URLSearchParams and iterating it, 0.8k of a cache hit's 77k instructions (Node 24, callgrind).
  */
 export function queryPairs(query: string): Array<[string, string]> {
   if (query.startsWith('?') || query.includes('%') || query.includes('+'))
