@@ -99,8 +99,10 @@ describe('the worker_threads stand-in', () => {
     expect(require(workerThreadsStandIn).isMainThread).toBe(isMainThread);
     expect(isMainThread).toBe(true);
     const inWorker = await new Promise((resolve, reject) => {
+      // The stand-in is asked before the worker's own code loads node:worker_threads.
       const worker = new Worker(
-        `require('node:worker_threads').parentPort.postMessage(require(${JSON.stringify(workerThreadsStandIn)}).isMainThread)`,
+        `const { isMainThread } = require(${JSON.stringify(workerThreadsStandIn)});
+         require('node:worker_threads').parentPort.postMessage(isMainThread);`,
         { eval: true },
       );
       worker.once('message', resolve);
