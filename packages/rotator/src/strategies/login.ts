@@ -28,6 +28,14 @@ function failureReason(error: unknown): string {
   return error instanceof Error && /timeout/i.test(error.message) ? 'timeout' : 'error';
 }
 
+/** Reasons a login is tried once more: the database did not answer within the connect timeout (node-postgres's
+ * timeout, or the socket's), which a busy or briefly unreachable server causes. A refusal is never retried. */
+const TIMED_OUT = new Set(['timeout', 'ETIMEDOUT']);
+/** Tries per login when it times out. In single-user rotation a testSecret that gives up leaves the database on the
+ * new password while AWSCURRENT still holds the old one, until the rotation is run again; one more try costs at most
+ * one connect timeout (5 s by default) of the function's 60 s. */
+const LOGIN_TRIES = 2;
+
 /**
  * Logs in, or says why the database refused or could not be reached. Logs who and where, and the reason, never the
  * password or the driver's message.
@@ -38,14 +46,16 @@ export async function tryLogin(
   label: string,
 ): Promise<LoginAttempt> {
   const who = { label, username: credentials.username, host: credentials.host, port: credentials.port };
-  try {
-    const session = await context.engine.connect(credentials, context.logger);
-    context.logger.info(who, 'logged in to the database');
-    return { session };
-  } catch (error) {
-    const reason = failureReason(error);
-    context.logger.info({ ...who, code: reason }, 'database login failed');
-    return { failure: `${label}: ${reason}` };
+  for (let attempt = 1; ; attempt++) {
+    try {
+      const session = await context.engine.connect(credentials, context.logger);
+      context.logger.info(who, 'logged in to the database');
+      return { session };
+    } catch (error) {
+      const reason = failureReason(error);
+      context.logger.info({ ...who, code: reason, attempt }, 'database login failed');
+      if (attempt >= LOGIN_TRIES || !TIMED_OUT.has(reason)) return { failure: `${label}: ${reason}` };
+    }
   }
 }
 

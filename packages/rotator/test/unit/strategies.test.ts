@@ -152,6 +152,49 @@ describe('login failures', () => {
   });
 });
 
+describe('login retries', () => {
+  /** A database whose first `failures` logins fail with `error`, then accepts; counts the logins. */
+  const failingFirst = (failures: number, error: Error) => {
+    const db = fakeDatabase([['app', 'New-pw!9']]);
+    let logins = 0;
+    const engine: DatabaseEngine = {
+      family: 'postgres',
+      connect: (credentials, logger) => {
+        logins++;
+        return logins <= failures ? Promise.reject(error) : db.engine.connect(credentials, logger);
+      },
+    };
+    return { engine, logins: () => logins };
+  };
+  const current = secret({ username: 'app', password: 'Cur-pw!9' });
+  const pending = secret({ username: 'app', password: 'New-pw!9' });
+
+  it.each([
+    ["node-postgres's connect timeout", new Error('Connection terminated due to connection timeout')],
+    ['a socket timeout', Object.assign(new Error('connect ETIMEDOUT'), { code: 'ETIMEDOUT' })],
+  ])('tries a login that timed out (%s) once more, and the step goes on', async (_what, error) => {
+    const db = failingFirst(1, error);
+    await singleUserStrategy.testSecret(context(db.engine), current, pending);
+    expect(db.logins()).toBe(2);
+  });
+
+  it('gives up after two timeouts, and never retries a refusal', async () => {
+    const timingOut = failingFirst(2, new Error('Connection terminated due to connection timeout'));
+    await expect(singleUserStrategy.testSecret(context(timingOut.engine), current, pending)).rejects.toThrow(
+      '(AWSPENDING: timeout)',
+    );
+    expect(timingOut.logins()).toBe(2);
+    const refusing = failingFirst(
+      1,
+      Object.assign(new Error('password authentication failed'), { code: '28P01' }),
+    );
+    await expect(singleUserStrategy.testSecret(context(refusing.engine), current, pending)).rejects.toThrow(
+      '(AWSPENDING: 28P01)',
+    );
+    expect(refusing.logins()).toBe(1);
+  });
+});
+
 describe('alternating users setSecret', () => {
   const current = secret({ username: 'app', password: 'cur', masterarn: 'arn:m' });
   const pending = secret({ username: 'app_clone', password: 'new', masterarn: 'arn:m' });
