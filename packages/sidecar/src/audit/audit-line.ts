@@ -113,7 +113,8 @@ const MAX_KEPT_MIDDLE_BYTES = 512;
 /** Kept middles; past this many the memo starts over, so callers cycling through ids cannot grow it. */
 const MAX_KEPT_MIDDLES = 1024;
 /** A middle is kept from an id's second line on: ids read once (a secret read once per TTL among many) would
- * otherwise each hold a record and a buffer, outliving young-generation collections (0.6 to 1.3 MB for 1000 ids on Node 24). */
+ * otherwise each hold a record and a buffer, outliving young-generation collections (0.6 to 1.3 MB for 1000 ids on
+ * Node 24). */
 const SEEN_ONCE = Symbol('seen once');
 /** The most bytes the latency and the closing `}\n` can take: 7 digits, a point, 3 decimals, 2. */
 const MAX_TAIL_BYTES = 13;
@@ -166,8 +167,8 @@ function writeLatency(ms: number, target: Buffer, at: number): number {
  * current millisecond's bytes, the request id, the middle (kept per secret id) and the latency's digits. What it
  * buys, with auditTime, in cache hits measured as `npm run bench -- sidecar` does on Node 24, against the same
  * sidecar with the string formatter, Buffer.write and toISOString on every line, paired seconds on a shared 2-core
- * machine (load 12): 26 % more requests per second and 24 % less CPU time per request (48.5 µs against 63.9 µs; the HTTP
- * path alone costs a bare node:http server 39 µs). Neither half alone was outside that machine's noise.
+ * machine (load 12): 26 % more requests per second and 24 % less CPU time per request (48.5 µs against 63.9 µs; the
+ * HTTP path alone costs a bare node:http server 39 µs). Neither half alone was outside that machine's noise.
  */
 export class AuditLineEncoder {
   /** By secret id: the encoded middle, or SEEN_ONCE for an id that has had one line. */
