@@ -179,7 +179,13 @@ export class DataFileWriter {
       throw error;
     }
     await file.close();
-    await rename(temp, this.path);
+    try {
+      await rename(temp, this.path);
+    } catch (error) {
+      // The temporary file holds every secret value: it must not stay behind when it cannot take the file's place.
+      await unlink(temp).catch(() => undefined);
+      throw error;
+    }
     const directory = await open(dir, 'r');
     try {
       await directory.sync();

@@ -1,4 +1,4 @@
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -107,6 +107,25 @@ describe('dataFile', () => {
     const emu = await startEmulator({ host: '127.0.0.1', port: 0, dataFile });
     await emu.close();
     expect(await readdir(dir)).toEqual(['state.json']);
+  });
+
+  it('leaves no temporary file behind when a write cannot replace the data file', async () => {
+    const dataFile = join(dir, 'state.json');
+    const emu = await startEmulator({ host: '127.0.0.1', port: 0, dataFile });
+    try {
+      const sm = smClient(emu);
+      await sm.send(new CreateSecretCommand({ Name: 'kept', SecretString: 'v1' }));
+      // A non-empty directory where the data file was: the rename over it fails.
+      await rm(dataFile);
+      await mkdir(dataFile);
+      await writeFile(join(dataFile, 'inside'), '');
+      const error = await failure(sm.send(new CreateSecretCommand({ Name: 'lost', SecretString: 'v2' })));
+      expect(error.name).toBe('InternalServiceError');
+      expect((await readdir(dir)).sort()).toEqual(['state.json']);
+    } finally {
+      await emu.close().catch(() => undefined);
+    }
+    expect((await readdir(dir)).sort()).toEqual(['state.json']);
   });
 
   it('refuses to start on a corrupt file, naming it, and leaves the file alone', async () => {
