@@ -121,11 +121,11 @@ describe('dataFile', () => {
       await writeFile(join(dataFile, 'inside'), '');
       const error = await failure(sm.send(new CreateSecretCommand({ Name: 'lost', SecretString: 'v2' })));
       expect(error.name).toBe('InternalServiceError');
-      expect((await readdir(dir)).sort()).toEqual(['state.json']);
+      expect(await readdir(dir)).toEqual(['state.json']);
     } finally {
       await emu.close().catch(() => undefined);
     }
-    expect((await readdir(dir)).sort()).toEqual(['state.json']);
+    expect(await readdir(dir)).toEqual(['state.json']);
   });
 
   it('refuses to start on a corrupt file, naming it, and leaves the file alone', async () => {
